@@ -1,0 +1,11 @@
+#include "cli/commands.h"
+
+namespace cpa::cli {
+
+void RegisterCommands(CLI::App& app, int& exit_code) {
+  // Sorted by name; each capability adds its line here.
+  RegisterConfigCommand(app, exit_code);
+  RegisterVersionCommand(app, exit_code);
+}
+
+}  // namespace cpa::cli

@@ -1,0 +1,85 @@
+#include "common/clock.h"
+
+#include <ctime>
+#include <string>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace cpa {
+
+TimePoint SystemClock::Now() const { return std::chrono::system_clock::now(); }
+
+bool SystemClock::SleepUntil(TimePoint deadline, std::stop_token stop) {
+  std::mutex mu;
+  std::condition_variable_any cv;
+  std::unique_lock lock(mu);
+  // wait_until on system_clock may oversleep if the wall clock jumps back; re-check in slices.
+  while (!stop.stop_requested()) {
+    auto now = Now();
+    if (now >= deadline) return true;
+    auto slice = std::min<Duration>(deadline - now, std::chrono::seconds(1));
+    cv.wait_for(lock, stop, slice, [] { return false; });
+  }
+  return false;
+}
+
+SystemClock& SystemClock::Instance() {
+  static SystemClock clock;
+  return clock;
+}
+
+ManualClock::ManualClock(TimePoint start) : now_(start) {}
+
+TimePoint ManualClock::Now() const {
+  std::lock_guard lock(mu_);
+  return now_;
+}
+
+bool ManualClock::SleepUntil(TimePoint deadline, std::stop_token stop) {
+  std::unique_lock lock(mu_);
+  ++sleepers_;
+  bool reached = cv_.wait(lock, stop, [&] { return now_ >= deadline; });
+  --sleepers_;
+  return reached;
+}
+
+void ManualClock::Advance(Duration by) {
+  {
+    std::lock_guard lock(mu_);
+    now_ += by;
+  }
+  cv_.notify_all();
+}
+
+void ManualClock::Set(TimePoint to) {
+  {
+    std::lock_guard lock(mu_);
+    if (to > now_) now_ = to;
+  }
+  cv_.notify_all();
+}
+
+int ManualClock::Sleepers() const {
+  std::lock_guard lock(mu_);
+  return sleepers_;
+}
+
+int64_t ToUnixMillis(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+TimePoint FromUnixMillis(int64_t ms) {
+  return TimePoint(std::chrono::duration_cast<Duration>(std::chrono::milliseconds(ms)));
+}
+
+std::string FormatRfc3339(TimePoint t) {
+  std::time_t secs =
+      std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(t));
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+}  // namespace cpa
