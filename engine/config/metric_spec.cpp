@@ -84,7 +84,8 @@ std::optional<MetricTarget> ParseTarget(JsonReader& parent, std::string_view key
   switch (target.type) {
     case MetricTargetType::kUtilization:
       if (!target.average_utilization) {
-        r.issues().Error(r.PathOf("averageUtilization"), "is required for type Utilization");
+        if (!r.Has("averageUtilization"))
+          r.issues().Error(r.PathOf("averageUtilization"), "is required for type Utilization");
       } else if (*target.average_utilization <= 0) {
         r.issues().Error(r.PathOf("averageUtilization"),
                          fmt::format("must be > 0, got {}", *target.average_utilization));
@@ -92,14 +93,15 @@ std::optional<MetricTarget> ParseTarget(JsonReader& parent, std::string_view key
       break;
     case MetricTargetType::kValue:
       if (!target.value) {
-        r.issues().Error(r.PathOf("value"), "is required for type Value");
+        if (!r.Has("value")) r.issues().Error(r.PathOf("value"), "is required for type Value");
       } else if (target.value->MilliValue() <= 0) {
         r.issues().Error(r.PathOf("value"), "must be > 0");
       }
       break;
     case MetricTargetType::kAverageValue:
       if (!target.average_value) {
-        r.issues().Error(r.PathOf("averageValue"), "is required for type AverageValue");
+        if (!r.Has("averageValue"))
+          r.issues().Error(r.PathOf("averageValue"), "is required for type AverageValue");
       } else if (target.average_value->MilliValue() <= 0) {
         r.issues().Error(r.PathOf("averageValue"), "must be > 0");
       }

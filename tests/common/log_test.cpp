@@ -1,0 +1,38 @@
+#include "common/log.h"
+
+#include <gtest/gtest.h>
+
+namespace cpa::log {
+namespace {
+
+TEST(CommonLog, VerbosityGatesDetail) {
+  LogCapture capture;
+  SetVerbosity(1);
+  V(1, "shown {}", 1);
+  V(2, "hidden {}", 2);
+  Info("always");
+  SetVerbosity(0);
+  auto lines = capture.Lines();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[0].find("DEBUG shown 1"), std::string::npos);
+  EXPECT_NE(lines[1].find("INFO always"), std::string::npos);
+}
+
+TEST(CommonLog, OneLinePerEvent) {
+  LogCapture capture;
+  Error("user logic wrote\nTraceback\n  line 2");
+  auto lines = capture.Lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].find('\n'), std::string::npos);
+  EXPECT_NE(lines[0].find("ERROR user logic wrote\\nTraceback\\n  line 2"), std::string::npos);
+}
+
+TEST(CommonLog, VerbosityIsClamped) {
+  SetVerbosity(9);
+  EXPECT_EQ(Verbosity(), 4);
+  SetVerbosity(-1);
+  EXPECT_EQ(Verbosity(), 0);
+}
+
+}  // namespace
+}  // namespace cpa::log
