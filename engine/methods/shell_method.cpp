@@ -1,0 +1,213 @@
+#include "engine/methods/shell_method.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include "common/log.h"
+
+extern char** environ;
+
+namespace cpa::engine {
+namespace {
+
+constexpr size_t kMaxStderrBytes = 64 * 1024;
+
+void IgnoreSigpipeOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { ::signal(SIGPIPE, SIG_IGN); });
+}
+
+struct Pipe {
+  int fd[2] = {-1, -1};
+  ~Pipe() {
+    for (int f : fd) {
+      if (f >= 0) ::close(f);
+    }
+  }
+  void CloseRead() {
+    if (fd[0] >= 0) ::close(fd[0]);
+    fd[0] = -1;
+  }
+  void CloseWrite() {
+    if (fd[1] >= 0) ::close(fd[1]);
+    fd[1] = -1;
+  }
+};
+
+bool MakePipe(Pipe& p) { return ::pipe2(p.fd, O_CLOEXEC) == 0; }
+
+void SetNonBlocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+std::string DescribeStatus(int status) {
+  if (WIFEXITED(status)) return fmt::format("exited with code {}", WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    return fmt::format("was killed by signal {} ({})", WTERMSIG(status),
+                       ::strsignal(WTERMSIG(status)));
+  }
+  return fmt::format("ended with status {}", status);
+}
+
+}  // namespace
+
+std::string QuoteForError(std::string_view text, size_t max) {
+  std::string out;
+  bool truncated = text.size() > max;
+  for (char c : text.substr(0, max)) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '"') {
+      out += "\\\"";
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+    } else {
+      out += c;
+    }
+  }
+  return fmt::format("\"{}\"{}", out, truncated ? fmt::format(" (first {} bytes)", max) : "");
+}
+
+ShellMethod::ShellMethod(config::ShellMethodConfig config, int64_t timeout_ms, std::string name)
+    : config_(std::move(config)), timeout_ms_(timeout_ms), name_(std::move(name)) {
+  IgnoreSigpipeOnce();
+}
+
+Result<std::string> ShellMethod::Call(std::string_view input, std::stop_token stop) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms_);
+  Pipe in, out, err;
+  if (!MakePipe(in) || !MakePipe(out) || !MakePipe(err)) {
+    return MakeErrorF(ErrorCode::kInternal, "cannot create pipes: {}", std::strerror(errno));
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in.fd[0], STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, out.fd[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err.fd[1], STDERR_FILENO);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t default_signals;
+  sigemptyset(&default_signals);
+  sigaddset(&default_signals, SIGPIPE);
+  sigaddset(&default_signals, SIGTERM);
+  sigaddset(&default_signals, SIGINT);
+  sigset_t no_signals;
+  sigemptyset(&no_signals);
+  posix_spawnattr_setsigdefault(&attr, &default_signals);
+  posix_spawnattr_setsigmask(&attr, &no_signals);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(config_.entrypoint.c_str()));
+  for (auto& arg : config_.command) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  int rc = ::posix_spawnp(&pid, config_.entrypoint.c_str(), &actions, &attr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    return MakeErrorF(ErrorCode::kInvalidArgument, "{}: cannot execute \"{}\": {}", name_,
+                      config_.entrypoint, std::strerror(rc));
+  }
+  in.CloseRead();
+  out.CloseWrite();
+  err.CloseWrite();
+  SetNonBlocking(in.fd[1]);
+  SetNonBlocking(out.fd[0]);
+  SetNonBlocking(err.fd[0]);
+
+  std::string stdout_text;
+  std::string stderr_text;
+  size_t written = 0;
+  if (input.empty()) in.CloseWrite();
+  std::optional<Error> failure;
+  char buffer[65536];
+  while (out.fd[0] >= 0 || err.fd[0] >= 0) {
+    if (stop.stop_requested()) {
+      failure = Error{ErrorCode::kDeadlineExceeded, fmt::format("{}: cancelled", name_)};
+      break;
+    }
+    auto now = Clock::now();
+    if (now >= deadline) {
+      failure = Error{ErrorCode::kDeadlineExceeded,
+                      fmt::format("{}: timed out after {} ms", name_, timeout_ms_)};
+      break;
+    }
+    std::vector<pollfd> fds;
+    if (in.fd[1] >= 0) fds.push_back({in.fd[1], POLLOUT, 0});
+    if (out.fd[0] >= 0) fds.push_back({out.fd[0], POLLIN, 0});
+    if (err.fd[0] >= 0) fds.push_back({err.fd[0], POLLIN, 0});
+    auto wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
+    int ready = ::poll(fds.data(), fds.size(), static_cast<int>(std::min<int64_t>(wait_ms, 100)));
+    if (ready < 0 && errno != EINTR) {
+      failure =
+          Error{ErrorCode::kInternal, fmt::format("{}: poll: {}", name_, std::strerror(errno))};
+      break;
+    }
+    for (const auto& p : fds) {
+      if (p.revents == 0) continue;
+      if (p.fd == in.fd[1]) {
+        ssize_t n = ::write(in.fd[1], input.data() + written, input.size() - written);
+        if (n > 0) written += static_cast<size_t>(n);
+        if ((n < 0 && errno != EAGAIN) || written == input.size()) in.CloseWrite();
+        continue;
+      }
+      bool is_out = p.fd == out.fd[0];
+      ssize_t n = ::read(p.fd, buffer, sizeof(buffer));
+      if (n > 0) {
+        if (is_out) {
+          stdout_text.append(buffer, static_cast<size_t>(n));
+          if (stdout_text.size() > kMaxMethodOutputBytes) {
+            failure = Error{ErrorCode::kInvalidArgument,
+                            fmt::format("{}: output exceeded the limit of {} bytes", name_,
+                                        kMaxMethodOutputBytes)};
+          }
+        } else if (stderr_text.size() < kMaxStderrBytes) {
+          stderr_text.append(buffer, std::min<size_t>(n, kMaxStderrBytes - stderr_text.size()));
+        }
+      } else if (n == 0 || errno != EAGAIN) {
+        (is_out ? out : err).CloseRead();
+      }
+    }
+    if (failure) break;
+  }
+  int status = 0;
+  if (failure) {
+    ::kill(-pid, SIGKILL);  // the whole group: the child and anything it started
+    ::waitpid(pid, &status, 0);
+    return std::unexpected(*failure);
+  }
+  // Output is closed; the child exits now or soon. Bound the wait by the deadline.
+  while (true) {
+    pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (r < 0 && errno != EINTR) break;
+    if (Clock::now() >= deadline || stop.stop_requested()) {
+      ::kill(-pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      return MakeErrorF(ErrorCode::kDeadlineExceeded, "{}: timed out after {} ms", name_,
+                        timeout_ms_);
+    }
+    ::usleep(1000);
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return MakeErrorF(ErrorCode::kUnavailable, "{}: \"{}\" {}; stderr: {}", name_,
+                      config_.entrypoint, DescribeStatus(status), QuoteForError(stderr_text, 500));
+  }
+  if (config_.log_stderr && !stderr_text.empty()) {
+    log::Info("{} stderr: {}", name_, stderr_text);
+  }
+  return stdout_text;
+}
+
+}  // namespace cpa::engine

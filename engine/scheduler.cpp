@@ -1,0 +1,78 @@
+#include "engine/scheduler.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+
+namespace cpa::engine {
+
+TimePoint FirstRunTime(TimePoint now, int64_t start_time_ms) {
+  int64_t now_ms = ToUnixMillis(now);
+  int64_t delay = start_time_ms - (now_ms % start_time_ms);
+  return FromUnixMillis(now_ms + delay);
+}
+
+Scheduler::Scheduler(Clock& clock, int workers) : clock_(clock), workers_(std::max(1, workers)) {}
+
+void Scheduler::Add(Autoscaler& autoscaler) {
+  auto entry = std::make_unique<Entry>();
+  entry->autoscaler = &autoscaler;
+  entries_.push_back(std::move(entry));
+}
+
+Scheduler::Stats Scheduler::stats() const { return Stats{runs_, failures_, skipped_}; }
+
+void Scheduler::Dispatch(Entry& entry, std::stop_token cancel_runs) {
+  if (entry.in_flight.exchange(true)) {
+    ++skipped_;
+    log::Warning(
+        "autoscaler {}: previous run still in progress at its next interval; skipping "
+        "this run",
+        entry.autoscaler->id());
+    return;
+  }
+  pool_->Submit([this, &entry, cancel_runs] {
+    auto result = entry.autoscaler->Run(RunType::kScaler, cancel_runs);
+    ++runs_;
+    if (!result) ++failures_;
+    if (observer_) observer_(*entry.autoscaler, result);
+    entry.in_flight = false;
+  });
+}
+
+void Scheduler::Run(std::stop_token stop, std::stop_token cancel_runs) {
+  pool_ = std::make_unique<ThreadPool>(workers_);
+  TimePoint now = clock_.Now();
+  for (auto& e : entries_) {
+    e->next_run = FirstRunTime(now, e->autoscaler->config().start_time_ms);
+  }
+  while (!stop.stop_requested() && !entries_.empty()) {
+    auto earliest = std::min_element(entries_.begin(), entries_.end(),
+                                     [](auto& a, auto& b) { return a->next_run < b->next_run; })
+                        ->get()
+                        ->next_run;
+    if (!clock_.SleepUntil(earliest, stop)) break;
+    now = clock_.Now();
+    for (auto& e : entries_) {
+      if (e->next_run > now) continue;
+      Dispatch(*e, cancel_runs);
+      auto interval = std::chrono::milliseconds(e->autoscaler->config().interval_ms);
+      e->next_run += interval;
+      int64_t missed = 0;
+      while (e->next_run <= now) {
+        e->next_run += interval;
+        ++missed;
+      }
+      if (missed > 0) {
+        skipped_ += missed;
+        log::Warning(
+            "autoscaler {}: {} scheduled run(s) missed (the process was paused or "
+            "overloaded)",
+            e->autoscaler->id(), missed);
+      }
+    }
+  }
+  pool_.reset();  // waits for runs in flight
+}
+
+}  // namespace cpa::engine

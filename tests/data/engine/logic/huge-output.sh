@@ -1,0 +1,2 @@
+#!/bin/sh
+head -c 20000000 /dev/zero
