@@ -1,0 +1,135 @@
+// Internal to models/: the Holt-Winters recursion as one template per (trend, seasonal), so the
+// hot loop has no branches on the model kind. See models/holt_winters.h for the equations.
+// Header-only, pure, thread-safe.
+#pragma once
+
+#include <cmath>
+#include <span>
+#include <vector>
+
+#include "models/holt_winters.h"
+
+namespace cpa::models::internal {
+
+// Calls on_step(t, one_step_prediction, horizon_prediction) for t = 0..n-1, where the horizon
+// prediction is the `horizon`-step-ahead forecast of y[t + horizon - 1] made from the state
+// before y[t] (equal to the one-step prediction when horizon == 1), and returns the final state.
+template <Trend kTrend, Seasonal kSeasonal, typename OnStep>
+FinalState RunKernel(const HoltWintersParams& p, double phi, int m, const InitialState& init,
+                     std::span<const double> y, int horizon, OnStep&& on_step) {
+  const double alpha = p.alpha;
+  const double beta = p.beta;
+  const double gamma = p.gamma;
+  constexpr bool kHasSeason = kSeasonal != Seasonal::kNone;
+  const int ring_size = kHasSeason ? m : 1;
+  std::vector<double> ring(static_cast<size_t>(ring_size),
+                           kSeasonal == Seasonal::kMultiplicative ? 1.0 : 0.0);
+  if constexpr (kHasSeason) {
+    for (int j = 0; j < m; ++j)
+      ring[static_cast<size_t>(j)] = init.seasonal[static_cast<size_t>(j)];
+  }
+  // phi_h = phi + ... + phi^h for the horizon forecasts.
+  double phi_h = 0.0;
+  double phi_power = 1.0;
+  for (int i = 1; i <= horizon; ++i) {
+    phi_power *= phi;
+    phi_h += phi_power;
+  }
+  const int h_offset = kHasSeason ? (horizon - 1) % m : 0;
+  double l = init.level;
+  double b = kTrend == Trend::kNone ? 0.0 : init.trend;
+  int idx = 0;
+  int idx_h = h_offset;
+  double* s = ring.data();
+  const size_t n = y.size();
+  for (size_t t = 0; t < n; ++t) {
+    const double yt = y[t];
+    double d = 0.0;
+    double base = l;
+    if constexpr (kTrend == Trend::kAdditive) {
+      d = phi * b;
+      base = l + d;
+    } else if constexpr (kTrend == Trend::kMultiplicative) {
+      d = phi == 1.0 ? b : std::pow(b, phi);
+      base = l * d;
+    }
+    const double st = kHasSeason ? s[idx] : 0.0;
+    double yhat = base;
+    double u = yt;
+    if constexpr (kSeasonal == Seasonal::kAdditive) {
+      yhat = base + st;
+      u = yt - st;
+    } else if constexpr (kSeasonal == Seasonal::kMultiplicative) {
+      yhat = base * st;
+      u = yt / st;
+    }
+    double yhat_h = yhat;
+    if (horizon > 1) {
+      double base_h = l;
+      if constexpr (kTrend == Trend::kAdditive) {
+        base_h = l + phi_h * b;
+      } else if constexpr (kTrend == Trend::kMultiplicative) {
+        base_h = l * std::pow(b, phi_h);
+      }
+      if constexpr (kSeasonal == Seasonal::kAdditive) {
+        yhat_h = base_h + s[idx_h];
+      } else if constexpr (kSeasonal == Seasonal::kMultiplicative) {
+        yhat_h = base_h * s[idx_h];
+      } else {
+        yhat_h = base_h;
+      }
+    }
+    on_step(t, yhat, yhat_h);
+    const double l_new = alpha * u + (1.0 - alpha) * base;
+    if constexpr (kTrend == Trend::kAdditive) {
+      b = beta * (l_new - l) + (1.0 - beta) * d;
+    } else if constexpr (kTrend == Trend::kMultiplicative) {
+      b = beta * (l_new / l) + (1.0 - beta) * d;
+    }
+    if constexpr (kSeasonal == Seasonal::kAdditive) {
+      s[idx] = gamma * (yt - base) + (1.0 - gamma) * st;
+    } else if constexpr (kSeasonal == Seasonal::kMultiplicative) {
+      s[idx] = gamma * (yt / base) + (1.0 - gamma) * st;
+    }
+    l = l_new;
+    if constexpr (kHasSeason) {
+      if (++idx == m) idx = 0;
+      if (++idx_h == m) idx_h = 0;
+    }
+  }
+  FinalState final_state;
+  final_state.level = l;
+  final_state.trend = kTrend == Trend::kNone ? 0.0 : b;
+  if constexpr (kHasSeason) {
+    final_state.seasonal.resize(static_cast<size_t>(m));
+    for (int j = 0; j < m; ++j) {
+      final_state.seasonal[static_cast<size_t>(j)] = ring[static_cast<size_t>((idx + j) % m)];
+    }
+  }
+  return final_state;
+}
+
+// Dispatches a runtime (trend, seasonal) pair to the matching RunKernel instantiation.
+template <typename OnStep>
+FinalState Run(const HoltWintersOptions& o, const HoltWintersParams& p, const InitialState& init,
+               std::span<const double> y, int horizon, OnStep&& on_step) {
+  const double phi = o.damped ? p.phi : 1.0;
+  const int m = o.SeasonLength();
+#define CPA_HW_CASE(T, S)                                                          \
+  if (o.trend == Trend::T && o.seasonal == Seasonal::S) {                          \
+    return RunKernel<Trend::T, Seasonal::S>(p, phi, m, init, y, horizon, on_step); \
+  }
+  CPA_HW_CASE(kNone, kNone)
+  CPA_HW_CASE(kNone, kAdditive)
+  CPA_HW_CASE(kNone, kMultiplicative)
+  CPA_HW_CASE(kAdditive, kNone)
+  CPA_HW_CASE(kAdditive, kAdditive)
+  CPA_HW_CASE(kAdditive, kMultiplicative)
+  CPA_HW_CASE(kMultiplicative, kNone)
+  CPA_HW_CASE(kMultiplicative, kAdditive)
+#undef CPA_HW_CASE
+  return RunKernel<Trend::kMultiplicative, Seasonal::kMultiplicative>(p, phi, m, init, y, horizon,
+                                                                      on_step);
+}
+
+}  // namespace cpa::models::internal
