@@ -59,6 +59,11 @@ struct ApiConfig {
   std::string host = "0.0.0.0";
   std::string cert_file;
   std::string key_file;
+  // Ours: when set, requests that can scale (and history reads) need "Authorization: Bearer
+  // <token>" with the file's content (trimmed); the file is re-read when it changes.
+  std::string auth_token_file;
+  // Ours: PEM CA bundle; when set with useHTTPS, clients must present a certificate it signs.
+  std::string client_ca_file;
 };
 
 enum class RunMode { kPerPod, kPerResource };

@@ -83,6 +83,8 @@ JsonDocument ConfigToJson(const Config& c) {
   api.AddMember("host", Str(c.api.host, a), a);
   api.AddMember("certFile", Str(c.api.cert_file, a), a);
   api.AddMember("keyFile", Str(c.api.key_file, a), a);
+  api.AddMember("authTokenFile", Str(c.api.auth_token_file, a), a);
+  api.AddMember("clientCAFile", Str(c.api.client_ca_file, a), a);
   doc.AddMember("apiConfig", api, a);
   if (!c.kubernetes_metric_specs.empty()) {
     JsonValue specs(rapidjson::kArrayType);

@@ -274,11 +274,26 @@ void ParseApiConfig(JsonReader& top, ApiConfig& api) {
   r.String("host", api.host);
   r.String("certFile", api.cert_file);
   r.String("keyFile", api.key_file);
+  r.String("authTokenFile", api.auth_token_file);
+  r.String("clientCAFile", api.client_ca_file);
   r.Finish();
   if (api.port < 0 || api.port > 65535) {
     issues.Error(r.PathOf("port"), fmt::format("must be 0-65535, got {}", api.port));
   }
   if (api.host.empty()) issues.Error(r.PathOf("host"), "must not be empty");
+  if (api.enabled && !api.auth_token_file.empty() && !FileReadable(api.auth_token_file)) {
+    issues.Error(r.PathOf("authTokenFile"),
+                 fmt::format("file \"{}\" does not exist or is not readable", api.auth_token_file));
+  }
+  if (api.enabled && !api.client_ca_file.empty()) {
+    if (!api.use_https) {
+      issues.Error(r.PathOf("clientCAFile"), "requires useHTTPS: true");
+    } else if (!FileReadable(api.client_ca_file)) {
+      issues.Error(
+          r.PathOf("clientCAFile"),
+          fmt::format("file \"{}\" does not exist or is not readable", api.client_ca_file));
+    }
+  }
   if (api.enabled && api.use_https) {
     for (auto [key, file] : {std::pair{"certFile", &api.cert_file}, {"keyFile", &api.key_file}}) {
       if (file->empty()) {
