@@ -1,0 +1,898 @@
+#include "store/sqlite_store.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+#include <system_error>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "common/log.h"
+#include "store/number.h"
+#include "store/schema.h"
+#include "store/sqlite_db.h"
+
+namespace cpa::store {
+namespace {
+
+constexpr const char* kMemoryPath = ":memory:";
+
+// Runs `body` inside BEGIN/COMMIT on `db`; rolls back when it fails.
+template <typename F>
+auto InTransaction(Db& db, const char* begin, F&& body) -> decltype(body()) {
+  if (auto st = db.Exec(begin); !st) return std::unexpected(st.error());
+  auto result = body();
+  if (!result) {
+    (void)db.Exec("ROLLBACK");
+    return result;
+  }
+  if (auto st = db.Exec("COMMIT"); !st) {
+    (void)db.Exec("ROLLBACK");
+    return std::unexpected(st.error());
+  }
+  return result;
+}
+
+struct SeriesKey {
+  int64_t autoscaler_id;
+  std::string resource;
+  std::string metric;
+  bool operator<(const SeriesKey& o) const {
+    return std::tie(autoscaler_id, resource, metric) <
+           std::tie(o.autoscaler_id, o.resource, o.metric);
+  }
+};
+
+// Rows of the evaluations or decisions table belong to one "series" per autoscaler for count
+// retention; points belong to their series id.
+enum class Table { kPoints, kEvaluations, kDecisions };
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(StoreOptions options, std::unique_ptr<Db> writer, std::unique_ptr<Db> reader)
+      : options_(std::move(options)), writer_(std::move(writer)), reader_(std::move(reader)) {}
+
+  ~SqliteStore() override {
+    reader_.reset();
+    writer_.reset();
+  }
+
+  Status Record(std::span<const RunRecord> runs) override;
+  Result<std::vector<std::string>> ListAutoscalers() override;
+  Result<std::vector<SeriesInfo>> ListSeries(std::string_view autoscaler) override;
+  Result<std::vector<Sample>> Values(const SeriesRef& series, const Query& query) override;
+  Result<std::optional<double>> Aggregate(const SeriesRef& series, const Window& window,
+                                          Extreme extreme) override;
+  Result<std::vector<EvaluationRow>> Evaluations(std::string_view autoscaler,
+                                                 const Query& query) override;
+  Result<std::vector<DecisionRow>> Decisions(std::string_view autoscaler,
+                                             const Query& query) override;
+  Result<StoreStats> Stats() override;
+  std::string Location() const override {
+    return options_.path.empty() ? std::string("memory") : options_.path;
+  }
+
+ private:
+  // Write side (writer_ under write_mu_).
+  Result<int64_t> AutoscalerIdForWrite(const std::string& name);
+  Result<int64_t> SeriesIdForWrite(int64_t autoscaler_id, const std::string& resource,
+                                   const std::string& metric);
+  Status WriteRun(const RunRecord& run, int64_t autoscaler_id, int64_t ts);
+  Status InsertPoint(int64_t series_id, int64_t ts, const MetricPoint& point);
+  Status EnforceRetention(const std::map<int64_t, int64_t>& newest_by_autoscaler);
+  Status TrimByAge(int64_t autoscaler_id, int64_t cutoff);
+  Status TrimByCount(Table table, int64_t key);
+  Result<int64_t> CountOf(Table table, int64_t key);
+  void ForgetCaches();
+
+  // Read side: runs `body(db)` in a read transaction on the read connection (or the writer's in
+  // memory mode).
+  template <typename F>
+  auto Read(F&& body) -> decltype(body(std::declval<Db&>()));
+
+  Result<std::optional<int64_t>> AutoscalerIdForRead(Db& db, std::string_view name);
+  Result<std::vector<std::pair<int64_t, std::string>>> MetricSeriesForRead(Db& db,
+                                                                           const SeriesRef& ref);
+  Result<std::vector<Sample>> PointsOf(Db& db, int64_t series_id, const std::string& resource,
+                                       const Query& query);
+  Result<std::vector<Sample>> ColumnValues(Db& db, int64_t autoscaler_id, const SeriesRef& ref,
+                                           const Query& query);
+
+  const StoreOptions options_;
+
+  std::mutex write_mu_;
+  std::unique_ptr<Db> writer_;
+  std::unordered_map<std::string, int64_t> autoscaler_ids_;
+  std::map<SeriesKey, int64_t> series_ids_;
+  // Row counts for count retention (loaded lazily, exact while this is the only writer).
+  std::map<std::pair<Table, int64_t>, int64_t> counts_;
+  std::map<int64_t, std::set<int64_t>> touched_series_;  // per batch: autoscaler -> series
+
+  std::mutex read_mu_;
+  std::unique_ptr<Db> reader_;  // null in memory mode
+};
+
+// ---------------------------------------------------------------------------------- writing
+
+Result<int64_t> SqliteStore::AutoscalerIdForWrite(const std::string& name) {
+  if (auto it = autoscaler_ids_.find(name); it != autoscaler_ids_.end()) return it->second;
+  auto select = writer_->Prepare("SELECT id FROM autoscalers WHERE name = ?1");
+  if (!select) return std::unexpected(select.error());
+  select->Bind(1, name);
+  auto row = select->Step();
+  if (!row) return std::unexpected(row.error());
+  int64_t id = 0;
+  if (*row) {
+    id = select->Int(0);
+  } else {
+    auto insert = writer_->Prepare("INSERT INTO autoscalers (name) VALUES (?1)");
+    if (!insert) return std::unexpected(insert.error());
+    CPA_RETURN_IF_ERROR(insert->Bind(1, name).Run());
+    id = writer_->LastInsertRowId();
+  }
+  autoscaler_ids_.emplace(name, id);
+  return id;
+}
+
+Result<int64_t> SqliteStore::SeriesIdForWrite(int64_t autoscaler_id, const std::string& resource,
+                                              const std::string& metric) {
+  SeriesKey key{autoscaler_id, resource, metric};
+  if (auto it = series_ids_.find(key); it != series_ids_.end()) return it->second;
+  auto select = writer_->Prepare(
+      "SELECT id FROM series WHERE autoscaler_id = ?1 AND metric = ?2 AND resource = ?3");
+  if (!select) return std::unexpected(select.error());
+  select->Bind(1, autoscaler_id).Bind(2, metric).Bind(3, resource);
+  auto row = select->Step();
+  if (!row) return std::unexpected(row.error());
+  int64_t id = 0;
+  if (*row) {
+    id = select->Int(0);
+  } else {
+    auto insert = writer_->Prepare(
+        "INSERT INTO series (autoscaler_id, resource, metric) VALUES (?1, ?2, ?3)");
+    if (!insert) return std::unexpected(insert.error());
+    CPA_RETURN_IF_ERROR(insert->Bind(1, autoscaler_id).Bind(2, resource).Bind(3, metric).Run());
+    id = writer_->LastInsertRowId();
+  }
+  series_ids_.emplace(std::move(key), id);
+  return id;
+}
+
+Status SqliteStore::InsertPoint(int64_t series_id, int64_t ts, const MetricPoint& point) {
+  // The text is stored only when it is not exactly the canonical form of the number.
+  std::optional<std::string_view> text = point.text;
+  if (point.value && (point.text.empty() || FormatNumber(*point.value) == point.text)) {
+    text.reset();
+  }
+  auto insert = writer_->Prepare(
+      "INSERT OR IGNORE INTO points (series_id, ts, value, text) VALUES (?1, ?2, ?3, ?4)");
+  if (!insert) return std::unexpected(insert.error());
+  insert->Bind(1, series_id).Bind(2, ts).Bind(3, point.value);
+  if (text) {
+    insert->Bind(4, *text);
+  } else {
+    insert->BindNull(4);
+  }
+  CPA_RETURN_IF_ERROR(insert->Run());
+  if (writer_->Changes() > 0) {
+    if (auto it = counts_.find({Table::kPoints, series_id}); it != counts_.end()) ++it->second;
+    return OkStatus();
+  }
+  // Same series and millisecond as a stored point: the newer value replaces it.
+  auto update =
+      writer_->Prepare("UPDATE points SET value = ?3, text = ?4 WHERE series_id = ?1 AND ts = ?2");
+  if (!update) return std::unexpected(update.error());
+  update->Bind(1, series_id).Bind(2, ts).Bind(3, point.value);
+  if (text) {
+    update->Bind(4, *text);
+  } else {
+    update->BindNull(4);
+  }
+  return update->Run();
+}
+
+Status SqliteStore::WriteRun(const RunRecord& run, int64_t autoscaler_id, int64_t ts) {
+  for (const MetricPoint& point : run.metrics) {
+    auto series_id = SeriesIdForWrite(autoscaler_id, point.resource, point.metric);
+    if (!series_id) return std::unexpected(series_id.error());
+    CPA_RETURN_IF_ERROR(InsertPoint(*series_id, ts, point));
+    touched_series_[autoscaler_id].insert(*series_id);
+  }
+  if (run.evaluation) {
+    auto insert = writer_->Prepare(
+        "INSERT INTO evaluations (autoscaler_id, ts, target_replicas) VALUES (?1, ?2, ?3)");
+    if (!insert) return std::unexpected(insert.error());
+    CPA_RETURN_IF_ERROR(
+        insert->Bind(1, autoscaler_id).Bind(2, ts).Bind(3, run.evaluation->target_replicas).Run());
+    int64_t evaluation_id = writer_->LastInsertRowId();
+    for (const auto& [model, value] : run.evaluation->predictions) {
+      auto prediction = writer_->Prepare(
+          "INSERT OR REPLACE INTO predictions (evaluation_id, model, value) VALUES (?1, ?2, ?3)");
+      if (!prediction) return std::unexpected(prediction.error());
+      CPA_RETURN_IF_ERROR(prediction->Bind(1, evaluation_id).Bind(2, model).Bind(3, value).Run());
+    }
+    if (auto it = counts_.find({Table::kEvaluations, autoscaler_id}); it != counts_.end()) {
+      ++it->second;
+    }
+  }
+  if (run.decision) {
+    const Decision& d = *run.decision;
+    auto insert = writer_->Prepare(
+        "INSERT INTO decisions (autoscaler_id, ts, current_replicas, raw_target, "
+        "stabilized_target, applied, run_type, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (!insert) return std::unexpected(insert.error());
+    insert->Bind(1, autoscaler_id)
+        .Bind(2, ts)
+        .Bind(3, d.current_replicas)
+        .Bind(4, d.raw_target)
+        .Bind(5, d.stabilized_target)
+        .Bind(6, int64_t{d.applied ? 1 : 0})
+        .Bind(7, d.run_type);
+    if (d.error.empty()) {
+      insert->BindNull(8);
+    } else {
+      insert->Bind(8, d.error);
+    }
+    CPA_RETURN_IF_ERROR(insert->Run());
+    if (auto it = counts_.find({Table::kDecisions, autoscaler_id}); it != counts_.end()) {
+      ++it->second;
+    }
+  }
+  return OkStatus();
+}
+
+void SqliteStore::ForgetCaches() {
+  // A rolled-back transaction may have created ids or changed counts that no longer exist.
+  autoscaler_ids_.clear();
+  series_ids_.clear();
+  counts_.clear();
+}
+
+Status SqliteStore::Record(std::span<const RunRecord> runs) {
+  if (options_.read_only) {
+    return MakeErrorF(ErrorCode::kFailedPrecondition, "store \"{}\" is open read-only", Location());
+  }
+  if (runs.empty()) return OkStatus();
+  std::lock_guard lock(write_mu_);
+  touched_series_.clear();
+  std::map<int64_t, int64_t> newest_by_autoscaler;
+  auto status = InTransaction(*writer_, "BEGIN IMMEDIATE", [&]() -> Status {
+    for (const RunRecord& run : runs) {
+      if (run.autoscaler.empty()) {
+        return MakeError(ErrorCode::kInvalidArgument, "a run record needs an autoscaler id");
+      }
+      auto autoscaler_id = AutoscalerIdForWrite(run.autoscaler);
+      if (!autoscaler_id) return std::unexpected(autoscaler_id.error());
+      int64_t ts = ToMillis(run.time);
+      CPA_RETURN_IF_ERROR(WriteRun(run, *autoscaler_id, ts));
+      auto [it, inserted] = newest_by_autoscaler.emplace(*autoscaler_id, ts);
+      if (!inserted) it->second = std::max(it->second, ts);
+    }
+    // Retention in a savepoint: its failure is logged and undone, the batch is still committed.
+    CPA_RETURN_IF_ERROR(writer_->Exec("SAVEPOINT retention"));
+    if (auto st = EnforceRetention(newest_by_autoscaler); !st) {
+      log::Warning("store \"{}\": retention skipped for this batch: {}", Location(),
+                   st.error().ToString());
+      counts_.clear();
+      CPA_RETURN_IF_ERROR(writer_->Exec("ROLLBACK TO retention"));
+    }
+    return writer_->Exec("RELEASE retention");
+  });
+  if (!status) {
+    ForgetCaches();
+    return std::unexpected(status.error().WithContext("recording a run"));
+  }
+  return OkStatus();
+}
+
+// ---------------------------------------------------------------------------------- retention
+
+Result<int64_t> SqliteStore::CountOf(Table table, int64_t key) {
+  if (auto it = counts_.find({table, key}); it != counts_.end()) return it->second;
+  const char* sql = table == Table::kPoints ? "SELECT count(*) FROM points WHERE series_id = ?1"
+                    : table == Table::kEvaluations
+                        ? "SELECT count(*) FROM evaluations WHERE autoscaler_id = ?1"
+                        : "SELECT count(*) FROM decisions WHERE autoscaler_id = ?1";
+  auto count = writer_->Prepare(sql);
+  if (!count) return std::unexpected(count.error());
+  count->Bind(1, key);
+  auto row = count->Step();
+  if (!row) return std::unexpected(row.error());
+  int64_t n = *row ? count->Int(0) : 0;
+  counts_[{table, key}] = n;
+  return n;
+}
+
+Status SqliteStore::TrimByAge(int64_t autoscaler_id, int64_t cutoff) {
+  int64_t chunk = options_.retention_chunk;
+  // Points of every series of the autoscaler (series of pods that are gone expire too).
+  {
+    auto del = writer_->Prepare(
+        "DELETE FROM points WHERE (series_id, ts) IN (SELECT p.series_id, p.ts FROM series s "
+        "JOIN points p ON p.series_id = s.id WHERE s.autoscaler_id = ?1 AND p.ts < ?2 LIMIT ?3) "
+        "RETURNING series_id");
+    if (!del) return std::unexpected(del.error());
+    del->Bind(1, autoscaler_id).Bind(2, cutoff).Bind(3, chunk);
+    while (true) {
+      auto row = del->Step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      if (auto it = counts_.find({Table::kPoints, del->Int(0)}); it != counts_.end()) {
+        --it->second;
+      }
+    }
+  }
+  {
+    auto del = writer_->Prepare(
+        "DELETE FROM evaluations WHERE id IN (SELECT id FROM evaluations WHERE autoscaler_id = "
+        "?1 AND ts < ?2 LIMIT ?3) RETURNING id");
+    if (!del) return std::unexpected(del.error());
+    del->Bind(1, autoscaler_id).Bind(2, cutoff).Bind(3, chunk);
+    std::vector<int64_t> ids;
+    while (true) {
+      auto row = del->Step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      ids.push_back(del->Int(0));
+    }
+    for (int64_t id : ids) {
+      auto pred = writer_->Prepare("DELETE FROM predictions WHERE evaluation_id = ?1");
+      if (!pred) return std::unexpected(pred.error());
+      CPA_RETURN_IF_ERROR(pred->Bind(1, id).Run());
+    }
+    if (auto it = counts_.find({Table::kEvaluations, autoscaler_id}); it != counts_.end()) {
+      it->second -= static_cast<int64_t>(ids.size());
+    }
+  }
+  {
+    auto del = writer_->Prepare(
+        "DELETE FROM decisions WHERE id IN (SELECT id FROM decisions WHERE autoscaler_id = ?1 "
+        "AND ts < ?2 LIMIT ?3)");
+    if (!del) return std::unexpected(del.error());
+    CPA_RETURN_IF_ERROR(del->Bind(1, autoscaler_id).Bind(2, cutoff).Bind(3, chunk).Run());
+    if (auto it = counts_.find({Table::kDecisions, autoscaler_id}); it != counts_.end()) {
+      it->second -= writer_->Changes();
+    }
+  }
+  return OkStatus();
+}
+
+Status SqliteStore::TrimByCount(Table table, int64_t key) {
+  auto count = CountOf(table, key);
+  if (!count) return std::unexpected(count.error());
+  int64_t excess = *count - options_.max_points_per_series;
+  if (excess <= 0) return OkStatus();
+  int64_t n = std::min(excess, options_.retention_chunk);
+  if (table == Table::kPoints) {
+    auto del = writer_->Prepare(
+        "DELETE FROM points WHERE series_id = ?1 AND ts IN (SELECT ts FROM points WHERE "
+        "series_id = ?1 ORDER BY ts LIMIT ?2)");
+    if (!del) return std::unexpected(del.error());
+    CPA_RETURN_IF_ERROR(del->Bind(1, key).Bind(2, n).Run());
+  } else if (table == Table::kEvaluations) {
+    auto pred = writer_->Prepare(
+        "DELETE FROM predictions WHERE evaluation_id IN (SELECT id FROM evaluations WHERE "
+        "autoscaler_id = ?1 ORDER BY ts, id LIMIT ?2)");
+    if (!pred) return std::unexpected(pred.error());
+    CPA_RETURN_IF_ERROR(pred->Bind(1, key).Bind(2, n).Run());
+    auto del = writer_->Prepare(
+        "DELETE FROM evaluations WHERE id IN (SELECT id FROM evaluations WHERE autoscaler_id = "
+        "?1 ORDER BY ts, id LIMIT ?2)");
+    if (!del) return std::unexpected(del.error());
+    CPA_RETURN_IF_ERROR(del->Bind(1, key).Bind(2, n).Run());
+  } else {
+    auto del = writer_->Prepare(
+        "DELETE FROM decisions WHERE id IN (SELECT id FROM decisions WHERE autoscaler_id = ?1 "
+        "ORDER BY ts, id LIMIT ?2)");
+    if (!del) return std::unexpected(del.error());
+    CPA_RETURN_IF_ERROR(del->Bind(1, key).Bind(2, n).Run());
+  }
+  counts_[{table, key}] = *count - writer_->Changes();
+  return OkStatus();
+}
+
+Status SqliteStore::EnforceRetention(const std::map<int64_t, int64_t>& newest_by_autoscaler) {
+  for (const auto& [autoscaler_id, newest] : newest_by_autoscaler) {
+    if (options_.max_age.count() > 0) {
+      CPA_RETURN_IF_ERROR(TrimByAge(autoscaler_id, newest - options_.max_age.count()));
+    }
+    if (options_.max_points_per_series > 0) {
+      for (int64_t series_id : touched_series_[autoscaler_id]) {
+        CPA_RETURN_IF_ERROR(TrimByCount(Table::kPoints, series_id));
+      }
+      CPA_RETURN_IF_ERROR(TrimByCount(Table::kEvaluations, autoscaler_id));
+      CPA_RETURN_IF_ERROR(TrimByCount(Table::kDecisions, autoscaler_id));
+    }
+  }
+  return OkStatus();
+}
+
+// ---------------------------------------------------------------------------------- reading
+
+template <typename F>
+auto SqliteStore::Read(F&& body) -> decltype(body(std::declval<Db&>())) {
+  if (reader_ == nullptr) {
+    std::lock_guard lock(write_mu_);
+    return InTransaction(*writer_, "BEGIN", [&] { return body(*writer_); });
+  }
+  std::lock_guard lock(read_mu_);
+  return InTransaction(*reader_, "BEGIN", [&] { return body(*reader_); });
+}
+
+Result<std::optional<int64_t>> SqliteStore::AutoscalerIdForRead(Db& db, std::string_view name) {
+  auto select = db.Prepare("SELECT id FROM autoscalers WHERE name = ?1");
+  if (!select) return std::unexpected(select.error());
+  select->Bind(1, name);
+  auto row = select->Step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<int64_t>();
+  return std::optional<int64_t>(select->Int(0));
+}
+
+Result<std::vector<std::pair<int64_t, std::string>>> SqliteStore::MetricSeriesForRead(
+    Db& db, const SeriesRef& ref) {
+  std::vector<std::pair<int64_t, std::string>> out;
+  auto select = db.Prepare(
+      "SELECT s.id, s.resource FROM autoscalers a JOIN series s ON s.autoscaler_id = a.id "
+      "WHERE a.name = ?1 AND s.metric = ?2 AND (?3 = '' OR s.resource = ?3) ORDER BY s.resource");
+  if (!select) return std::unexpected(select.error());
+  select->Bind(1, ref.autoscaler).Bind(2, ref.name).Bind(3, ref.resource);
+  while (true) {
+    auto row = select->Step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.emplace_back(select->Int(0), select->Text(1));
+  }
+  return out;
+}
+
+Result<std::vector<Sample>> SqliteStore::PointsOf(Db& db, int64_t series_id,
+                                                  const std::string& resource, const Query& query) {
+  const bool last = query.last > 0;
+  auto select = db.Prepare(
+      last ? "SELECT ts, value, text FROM points WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 "
+             "ORDER BY ts DESC LIMIT ?4"
+           : "SELECT ts, value, text FROM points WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 "
+             "ORDER BY ts");
+  if (!select) return std::unexpected(select.error());
+  select->Bind(1, series_id)
+      .Bind(2, ToMillis(query.window.from))
+      .Bind(3, ToMillisCeil(query.window.to));
+  if (last) select->Bind(4, static_cast<int64_t>(query.last));
+  std::vector<Sample> out;
+  while (true) {
+    auto row = select->Step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    Sample s;
+    s.time = FromMillis(select->Int(0));
+    s.value = select->OptionalDouble(1);
+    if (!select->IsNull(2)) {
+      s.text = select->Text(2);
+    } else if (s.value) {
+      s.text = FormatNumber(*s.value);
+    }
+    s.resource = resource;
+    out.push_back(std::move(s));
+  }
+  if (last) std::reverse(out.begin(), out.end());
+  return out;
+}
+
+Result<std::vector<Sample>> SqliteStore::ColumnValues(Db& db, int64_t autoscaler_id,
+                                                      const SeriesRef& ref, const Query& query) {
+  std::string sql;
+  switch (ref.kind) {
+    case SeriesKind::kEvaluationTarget:
+      sql = "SELECT ts, target_replicas FROM evaluations WHERE autoscaler_id = ?1";
+      break;
+    case SeriesKind::kPrediction:
+      sql =
+          "SELECT e.ts, p.value FROM evaluations e JOIN predictions p ON p.evaluation_id = e.id "
+          "AND p.model = ?5 WHERE e.autoscaler_id = ?1";
+      break;
+    case SeriesKind::kDecisionCurrent:
+      sql = "SELECT ts, current_replicas FROM decisions WHERE autoscaler_id = ?1";
+      break;
+    case SeriesKind::kDecisionRawTarget:
+      sql = "SELECT ts, raw_target FROM decisions WHERE autoscaler_id = ?1";
+      break;
+    case SeriesKind::kDecisionStabilizedTarget:
+      sql = "SELECT ts, stabilized_target FROM decisions WHERE autoscaler_id = ?1";
+      break;
+    case SeriesKind::kMetric:
+      return MakeError(ErrorCode::kInternal, "metric series are not a column");
+  }
+  const std::string prefix = ref.kind == SeriesKind::kPrediction ? "e." : "";
+  sql += fmt::format(" AND {0}ts >= ?2 AND {0}ts < ?3", prefix);
+  const bool last = query.last > 0;
+  sql += last ? fmt::format(" ORDER BY {0}ts DESC, {0}id DESC LIMIT ?4", prefix)
+              : fmt::format(" ORDER BY {0}ts, {0}id", prefix);
+  auto select = db.Prepare(sql);
+  if (!select) return std::unexpected(select.error());
+  select->Bind(1, autoscaler_id)
+      .Bind(2, ToMillis(query.window.from))
+      .Bind(3, ToMillisCeil(query.window.to));
+  if (last) select->Bind(4, static_cast<int64_t>(query.last));
+  if (ref.kind == SeriesKind::kPrediction) select->Bind(5, ref.name);
+  std::vector<Sample> out;
+  while (true) {
+    auto row = select->Step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    Sample s;
+    s.time = FromMillis(select->Int(0));
+    s.value = select->OptionalDouble(1);
+    if (s.value) s.text = FormatNumber(*s.value);
+    out.push_back(std::move(s));
+  }
+  if (last) std::reverse(out.begin(), out.end());
+  return out;
+}
+
+Result<std::vector<std::string>> SqliteStore::ListAutoscalers() {
+  return Read([&](Db& db) -> Result<std::vector<std::string>> {
+    auto select = db.Prepare("SELECT name FROM autoscalers ORDER BY name");
+    if (!select) return std::unexpected(select.error());
+    std::vector<std::string> names;
+    while (true) {
+      auto row = select->Step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      names.push_back(select->Text(0));
+    }
+    return names;
+  });
+}
+
+Result<std::vector<SeriesInfo>> SqliteStore::ListSeries(std::string_view autoscaler) {
+  return Read([&](Db& db) -> Result<std::vector<SeriesInfo>> {
+    auto select = db.Prepare(
+        "SELECT s.id, s.resource, s.metric FROM autoscalers a JOIN series s ON s.autoscaler_id "
+        "= a.id WHERE a.name = ?1 ORDER BY s.metric, s.resource");
+    if (!select) return std::unexpected(select.error());
+    select->Bind(1, autoscaler);
+    std::vector<std::tuple<int64_t, std::string, std::string>> series;
+    while (true) {
+      auto row = select->Step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      series.emplace_back(select->Int(0), select->Text(1), select->Text(2));
+    }
+    std::vector<SeriesInfo> out;
+    for (auto& [id, resource, metric] : series) {
+      auto extent =
+          db.Prepare("SELECT count(*), min(ts), max(ts) FROM points WHERE series_id = ?1");
+      if (!extent) return std::unexpected(extent.error());
+      extent->Bind(1, id);
+      auto row = extent->Step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row || extent->Int(0) == 0) continue;  // emptied by retention
+      out.push_back(SeriesInfo{std::move(resource), std::move(metric), extent->Int(0),
+                               FromMillis(extent->Int(1)), FromMillis(extent->Int(2))});
+    }
+    return out;
+  });
+}
+
+Result<std::vector<Sample>> SqliteStore::Values(const SeriesRef& series, const Query& query) {
+  return Read([&](Db& db) -> Result<std::vector<Sample>> {
+    if (series.kind != SeriesKind::kMetric) {
+      auto id = AutoscalerIdForRead(db, series.autoscaler);
+      if (!id) return std::unexpected(id.error());
+      if (!*id) return std::vector<Sample>{};
+      return ColumnValues(db, **id, series, query);
+    }
+    auto ids = MetricSeriesForRead(db, series);
+    if (!ids) return std::unexpected(ids.error());
+    std::vector<Sample> out;
+    for (const auto& [id, resource] : *ids) {
+      auto points = PointsOf(db, id, resource, query);
+      if (!points) return std::unexpected(points.error());
+      out.insert(out.end(), std::make_move_iterator(points->begin()),
+                 std::make_move_iterator(points->end()));
+    }
+    if (ids->size() > 1) {
+      std::stable_sort(out.begin(), out.end(), [](const Sample& a, const Sample& b) {
+        return std::tie(a.time, a.resource) < std::tie(b.time, b.resource);
+      });
+      if (query.last > 0 && out.size() > query.last) {
+        out.erase(out.begin(), out.end() - static_cast<std::ptrdiff_t>(query.last));
+      }
+    }
+    return out;
+  });
+}
+
+Result<std::optional<double>> SqliteStore::Aggregate(const SeriesRef& series, const Window& window,
+                                                     Extreme extreme) {
+  const char* fn = extreme == Extreme::kMax ? "max" : "min";
+  const int64_t from = ToMillis(window.from);
+  const int64_t to = ToMillisCeil(window.to);
+  return Read([&](Db& db) -> Result<std::optional<double>> {
+    std::vector<int64_t> keys;
+    std::string sql;
+    if (series.kind == SeriesKind::kMetric) {
+      auto ids = MetricSeriesForRead(db, series);
+      if (!ids) return std::unexpected(ids.error());
+      for (const auto& entry : *ids) keys.push_back(entry.first);
+      sql = fmt::format(
+          "SELECT {}(value) FROM points WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3", fn);
+    } else {
+      auto id = AutoscalerIdForRead(db, series.autoscaler);
+      if (!id) return std::unexpected(id.error());
+      if (*id) keys.push_back(**id);
+      switch (series.kind) {
+        case SeriesKind::kEvaluationTarget:
+          sql = fmt::format(
+              "SELECT {}(target_replicas) FROM evaluations WHERE autoscaler_id = ?1 AND ts >= ?2 "
+              "AND ts < ?3",
+              fn);
+          break;
+        case SeriesKind::kPrediction:
+          sql = fmt::format(
+              "SELECT {}(p.value) FROM evaluations e JOIN predictions p ON p.evaluation_id = e.id "
+              "AND p.model = ?4 WHERE e.autoscaler_id = ?1 AND e.ts >= ?2 AND e.ts < ?3",
+              fn);
+          break;
+        default: {
+          const char* column = series.kind == SeriesKind::kDecisionCurrent ? "current_replicas"
+                               : series.kind == SeriesKind::kDecisionRawTarget
+                                   ? "raw_target"
+                                   : "stabilized_target";
+          sql = fmt::format(
+              "SELECT {}({}) FROM decisions WHERE autoscaler_id = ?1 AND ts >= ?2 AND ts < ?3", fn,
+              column);
+        }
+      }
+    }
+    std::optional<double> best;
+    for (int64_t key : keys) {
+      auto select = db.Prepare(sql);
+      if (!select) return std::unexpected(select.error());
+      select->Bind(1, key).Bind(2, from).Bind(3, to);
+      if (series.kind == SeriesKind::kPrediction) select->Bind(4, series.name);
+      auto row = select->Step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row || select->IsNull(0)) continue;
+      double v = select->Double(0);
+      if (!best || (extreme == Extreme::kMax ? v > *best : v < *best)) best = v;
+    }
+    return best;
+  });
+}
+
+Result<std::vector<EvaluationRow>> SqliteStore::Evaluations(std::string_view autoscaler,
+                                                            const Query& query) {
+  return Read([&](Db& db) -> Result<std::vector<EvaluationRow>> {
+    auto id = AutoscalerIdForRead(db, autoscaler);
+    if (!id) return std::unexpected(id.error());
+    std::vector<EvaluationRow> out;
+    if (!*id) return out;
+    const bool last = query.last > 0;
+    auto select = db.Prepare(
+        last ? "SELECT id, ts, target_replicas FROM evaluations WHERE autoscaler_id = ?1 AND "
+               "ts >= ?2 AND ts < ?3 ORDER BY ts DESC, id DESC LIMIT ?4"
+             : "SELECT id, ts, target_replicas FROM evaluations WHERE autoscaler_id = ?1 AND "
+               "ts >= ?2 AND ts < ?3 ORDER BY ts, id");
+    if (!select) return std::unexpected(select.error());
+    select->Bind(1, **id)
+        .Bind(2, ToMillis(query.window.from))
+        .Bind(3, ToMillisCeil(query.window.to));
+    if (last) select->Bind(4, static_cast<int64_t>(query.last));
+    std::vector<int64_t> row_ids;
+    while (true) {
+      auto row = select->Step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      row_ids.push_back(select->Int(0));
+      out.push_back(EvaluationRow{FromMillis(select->Int(1)), Evaluation{select->Int(2), {}}});
+    }
+    for (size_t i = 0; i < out.size(); ++i) {
+      auto pred = db.Prepare("SELECT model, value FROM predictions WHERE evaluation_id = ?1");
+      if (!pred) return std::unexpected(pred.error());
+      pred->Bind(1, row_ids[i]);
+      while (true) {
+        auto row = pred->Step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        out[i].evaluation.predictions.emplace(pred->Text(0), pred->Double(1));
+      }
+    }
+    if (last) std::reverse(out.begin(), out.end());
+    return out;
+  });
+}
+
+Result<std::vector<DecisionRow>> SqliteStore::Decisions(std::string_view autoscaler,
+                                                        const Query& query) {
+  return Read([&](Db& db) -> Result<std::vector<DecisionRow>> {
+    auto id = AutoscalerIdForRead(db, autoscaler);
+    if (!id) return std::unexpected(id.error());
+    std::vector<DecisionRow> out;
+    if (!*id) return out;
+    const bool last = query.last > 0;
+    auto select = db.Prepare(
+        last ? "SELECT ts, current_replicas, raw_target, stabilized_target, applied, run_type, "
+               "error FROM decisions WHERE autoscaler_id = ?1 AND ts >= ?2 AND ts < ?3 "
+               "ORDER BY ts DESC, id DESC LIMIT ?4"
+             : "SELECT ts, current_replicas, raw_target, stabilized_target, applied, run_type, "
+               "error FROM decisions WHERE autoscaler_id = ?1 AND ts >= ?2 AND ts < ?3 "
+               "ORDER BY ts, id");
+    if (!select) return std::unexpected(select.error());
+    select->Bind(1, **id)
+        .Bind(2, ToMillis(query.window.from))
+        .Bind(3, ToMillisCeil(query.window.to));
+    if (last) select->Bind(4, static_cast<int64_t>(query.last));
+    while (true) {
+      auto row = select->Step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      DecisionRow d;
+      d.time = FromMillis(select->Int(0));
+      d.decision.current_replicas = select->OptionalInt(1);
+      d.decision.raw_target = select->OptionalInt(2);
+      d.decision.stabilized_target = select->OptionalInt(3);
+      d.decision.applied = select->Int(4) != 0;
+      d.decision.run_type = select->Text(5);
+      d.decision.error = select->Text(6);
+      out.push_back(std::move(d));
+    }
+    if (last) std::reverse(out.begin(), out.end());
+    return out;
+  });
+}
+
+Result<StoreStats> SqliteStore::Stats() {
+  return Read([&](Db& db) -> Result<StoreStats> {
+    StoreStats stats;
+    stats.location = Location();
+    auto page_count = db.QueryInt("PRAGMA page_count");
+    auto freelist = db.QueryInt("PRAGMA freelist_count");
+    auto page_size = db.QueryInt("PRAGMA page_size");
+    auto version = db.QueryInt("PRAGMA user_version");
+    for (auto* r : {&page_count, &freelist, &page_size, &version}) {
+      if (!*r) return std::unexpected(r->error());
+    }
+    stats.bytes_used = (*page_count - *freelist) * *page_size;
+    stats.schema_version = *version;
+    if (!options_.path.empty()) {
+      std::error_code ec;
+      for (const std::string& file : {options_.path, options_.path + "-wal"}) {
+        auto size = std::filesystem::file_size(file, ec);
+        if (!ec) stats.bytes_on_disk += static_cast<int64_t>(size);
+      }
+    }
+    return stats;
+  });
+}
+
+// ---------------------------------------------------------------------------------- opening
+
+Status CheckIsStore(Db& db, const std::string& path) {
+  // The first read of the header: a file of garbage fails here with SQLITE_NOTADB.
+  auto tables = db.QueryInt("SELECT count(*) FROM sqlite_master");
+  if (!tables) {
+    return MakeErrorF(
+        tables.error().code == ErrorCode::kDataLoss ? ErrorCode::kDataLoss : tables.error().code,
+        "store file \"{}\" cannot be read ({}); it is left unchanged", path,
+        tables.error().message);
+  }
+  auto app = db.QueryInt("PRAGMA application_id");
+  if (!app) return std::unexpected(app.error());
+  auto version = db.QueryInt("PRAGMA user_version");
+  if (!version) return std::unexpected(version.error());
+  if (*app != 0 && *app != kApplicationId) {
+    return MakeErrorF(ErrorCode::kFailedPrecondition,
+                      "\"{}\" is an SQLite database of another application (application_id {}), "
+                      "not a cpa store; it is left unchanged",
+                      path, *app);
+  }
+  if (*app == 0 && *tables > 0) {
+    return MakeErrorF(ErrorCode::kFailedPrecondition,
+                      "\"{}\" is an SQLite database without the cpa store schema; it is left "
+                      "unchanged",
+                      path);
+  }
+  if (*version > kSchemaVersion) {
+    return MakeErrorF(ErrorCode::kFailedPrecondition,
+                      "store file \"{}\" has schema version {}, newer than version {} that this "
+                      "cpa understands; upgrade cpa (the file is left unchanged)",
+                      path, *version, kSchemaVersion);
+  }
+  return OkStatus();
+}
+
+Result<std::unique_ptr<Store>> OpenFile(const StoreOptions& options) {
+  const std::string& path = options.path;
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(path, ec);
+  if (options.read_only && !exists) {
+    return MakeErrorF(ErrorCode::kNotFound, "store file \"{}\" does not exist", path);
+  }
+  if (exists && std::filesystem::is_directory(path, ec)) {
+    return MakeErrorF(ErrorCode::kInvalidArgument, "store path \"{}\" is a directory", path);
+  }
+  int flags = options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  auto writer = Db::Open(path, flags);
+  if (!writer) return std::unexpected(writer.error());
+  Db& db = **writer;
+  CPA_RETURN_IF_ERROR(
+      db.Exec(fmt::format("PRAGMA busy_timeout = {}", options.busy_timeout.count())));
+  CPA_RETURN_IF_ERROR(CheckIsStore(db, path));
+  auto version = db.QueryInt("PRAGMA user_version");
+  if (!version) return std::unexpected(version.error());
+  if (options.read_only) {
+    if (*version < kSchemaVersion) {
+      return MakeErrorF(ErrorCode::kFailedPrecondition,
+                        "store file \"{}\" has schema version {}, older than {}; open it for "
+                        "writing once to upgrade it",
+                        path, *version, kSchemaVersion);
+    }
+  } else {
+    // Journal mode is the first write to the file: only after it has been recognized.
+    {
+      auto mode = db.Prepare("PRAGMA journal_mode = WAL");
+      if (!mode) return std::unexpected(mode.error());
+      auto row = mode->Step();
+      if (!row) {
+        return std::unexpected(row.error().WithContext(
+            fmt::format("store file \"{}\" cannot be written (is its directory writable?)", path)));
+      }
+      std::string journal = *row ? mode->Text(0) : "";
+      if (journal != "wal") {
+        return MakeErrorF(ErrorCode::kFailedPrecondition,
+                          "store file \"{}\": cannot use WAL journal mode (got \"{}\")", path,
+                          journal);
+      }
+    }
+    CPA_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous = NORMAL"));
+    CPA_RETURN_IF_ERROR(RegisterStoreFunctions(db));
+    // Another process may migrate at the same time: re-read the version under the write lock.
+    auto migrated = InTransaction(db, "BEGIN IMMEDIATE", [&]() -> Status {
+      auto current = db.QueryInt("PRAGMA user_version");
+      if (!current) return std::unexpected(current.error());
+      if (*current != 0 && *current != kSchemaVersion) {
+        log::Info("store \"{}\": upgrading schema from version {} to {}", path, *current,
+                  kSchemaVersion);
+      }
+      return MigrateSchema(db, *current);
+    });
+    if (!migrated) return std::unexpected(migrated.error());
+  }
+  auto reader = Db::Open(path, SQLITE_OPEN_READONLY);
+  if (!reader) return std::unexpected(reader.error());
+  CPA_RETURN_IF_ERROR(
+      (*reader)->Exec(fmt::format("PRAGMA busy_timeout = {}", options.busy_timeout.count())));
+  return std::unique_ptr<Store>(
+      std::make_unique<SqliteStore>(options, std::move(*writer), std::move(*reader)));
+}
+
+Result<std::unique_ptr<Store>> OpenMemory(const StoreOptions& options) {
+  auto db = Db::Open(kMemoryPath, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (!db) return std::unexpected(db.error());
+  auto created = InTransaction(**db, "BEGIN IMMEDIATE", [&] { return MigrateSchema(**db, 0); });
+  if (!created) return std::unexpected(created.error());
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(options, std::move(*db), nullptr));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const StoreOptions& options) {
+  auto errors = options.Validate();
+  if (!errors.empty()) {
+    std::string message = "invalid store options:";
+    for (const auto& e : errors) message += fmt::format(" store.{}: {};", e.field, e.message);
+    message.pop_back();
+    return MakeError(ErrorCode::kInvalidArgument, std::move(message));
+  }
+  if (options.path.empty()) return OpenMemory(options);
+  return OpenFile(options);
+}
+
+}  // namespace cpa::store
