@@ -10,9 +10,11 @@ namespace cpa::store {
 namespace {
 
 // Version 2, the current layout.
-//  - autoscalers/series give each (autoscaler, resource, metric) a small integer id, so a point
-//    row is (series_id, ts, value, text) in a WITHOUT ROWID table clustered by series and time:
-//    a window is one contiguous index range.
+//  - autoscalers/series give each (autoscaler, resource, metric) a small integer id; a point row
+//    is (autoscaler_id, ts, series_id, value, text) in a WITHOUT ROWID table clustered by
+//    autoscaler and time: a run's points (one per pod) land on the same page, so a commit
+//    writes few pages, a window of an autoscaler is one contiguous index range, and age
+//    retention deletes from the start of that range.
 //  - points.text is NULL when the raw text is exactly the canonical form of value (the common
 //    case), which halves the row size; it is read back as FormatNumber(value).
 //  - evaluations carry a covering index (autoscaler_id, ts, target_replicas) for the downscale
@@ -30,11 +32,12 @@ CREATE TABLE series (
   UNIQUE (autoscaler_id, metric, resource)
 );
 CREATE TABLE points (
-  series_id INTEGER NOT NULL,
+  autoscaler_id INTEGER NOT NULL,
   ts INTEGER NOT NULL,
+  series_id INTEGER NOT NULL,
   value REAL,
   text TEXT,
-  PRIMARY KEY (series_id, ts)
+  PRIMARY KEY (autoscaler_id, ts, series_id)
 ) WITHOUT ROWID;
 CREATE TABLE evaluations (
   id INTEGER PRIMARY KEY,
@@ -61,6 +64,9 @@ CREATE TABLE decisions (
   error TEXT
 );
 CREATE INDEX decisions_by_time ON decisions (autoscaler_id, ts);
+CREATE TRIGGER evaluations_delete_predictions AFTER DELETE ON evaluations BEGIN
+  DELETE FROM predictions WHERE evaluation_id = old.id;
+END;
 )sql";
 
 // Version 1 -> 2: metric text becomes a series named "value" (what user logic produced) with the
@@ -82,8 +88,8 @@ INSERT INTO autoscalers (name)
 INSERT INTO series (autoscaler_id, resource, metric)
   SELECT DISTINCT a.id, m.resource, 'value' FROM v1_metrics m JOIN autoscalers a ON a.name = m.autoscaler
   ORDER BY a.id, m.resource;
-INSERT OR REPLACE INTO points (series_id, ts, value, text)
-  SELECT s.id, m.ts, cpa_number(m.value), cpa_extra_text(m.value)
+INSERT OR REPLACE INTO points (autoscaler_id, ts, series_id, value, text)
+  SELECT a.id, m.ts, s.id, cpa_number(m.value), cpa_extra_text(m.value)
   FROM v1_metrics m JOIN autoscalers a ON a.name = m.autoscaler
   JOIN series s ON s.autoscaler_id = a.id AND s.resource = m.resource AND s.metric = 'value'
   ORDER BY m.rowid;

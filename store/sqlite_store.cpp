@@ -83,11 +83,14 @@ class SqliteStore final : public Store {
   Result<int64_t> SeriesIdForWrite(int64_t autoscaler_id, const std::string& resource,
                                    const std::string& metric);
   Status WriteRun(const RunRecord& run, int64_t autoscaler_id, int64_t ts);
-  Status InsertPoint(int64_t series_id, int64_t ts, const MetricPoint& point);
+  Status InsertPoint(int64_t autoscaler_id, int64_t series_id, int64_t ts,
+                     const MetricPoint& point);
   Status EnforceRetention(const std::map<int64_t, int64_t>& newest_by_autoscaler);
   Status TrimByAge(int64_t autoscaler_id, int64_t cutoff);
-  Status TrimByCount(Table table, int64_t key);
-  Result<int64_t> CountOf(Table table, int64_t key);
+  Status TrimTableByAge(const char* table, int64_t autoscaler_id, int64_t cutoff);
+  // `key` is the series id for points, the autoscaler id otherwise.
+  Status TrimByCount(Table table, int64_t key, int64_t autoscaler_id);
+  Result<int64_t> CountOf(Table table, int64_t key, int64_t autoscaler_id);
   void ForgetCaches();
 
   // Read side: runs `body(db)` in a read transaction on the read connection (or the writer's in
@@ -96,10 +99,13 @@ class SqliteStore final : public Store {
   auto Read(F&& body) -> decltype(body(std::declval<Db&>()));
 
   Result<std::optional<int64_t>> AutoscalerIdForRead(Db& db, std::string_view name);
-  Result<std::vector<std::pair<int64_t, std::string>>> MetricSeriesForRead(Db& db,
-                                                                           const SeriesRef& ref);
-  Result<std::vector<Sample>> PointsOf(Db& db, int64_t series_id, const std::string& resource,
-                                       const Query& query);
+  // The metric series a SeriesRef names (one, or every resource of the metric).
+  struct MetricSeriesSet {
+    int64_t autoscaler_id = 0;
+    std::unordered_map<int64_t, std::string> resources;  // series id -> resource
+  };
+  Result<MetricSeriesSet> MetricSeriesForRead(Db& db, const SeriesRef& ref);
+  Result<std::vector<Sample>> MetricValues(Db& db, const MetricSeriesSet& set, const Query& query);
   Result<std::vector<Sample>> ColumnValues(Db& db, int64_t autoscaler_id, const SeriesRef& ref,
                                            const Query& query);
 
@@ -163,20 +169,22 @@ Result<int64_t> SqliteStore::SeriesIdForWrite(int64_t autoscaler_id, const std::
   return id;
 }
 
-Status SqliteStore::InsertPoint(int64_t series_id, int64_t ts, const MetricPoint& point) {
+Status SqliteStore::InsertPoint(int64_t autoscaler_id, int64_t series_id, int64_t ts,
+                                const MetricPoint& point) {
   // The text is stored only when it is not exactly the canonical form of the number.
   std::optional<std::string_view> text = point.text;
   if (point.value && (point.text.empty() || FormatNumber(*point.value) == point.text)) {
     text.reset();
   }
   auto insert = writer_->Prepare(
-      "INSERT OR IGNORE INTO points (series_id, ts, value, text) VALUES (?1, ?2, ?3, ?4)");
+      "INSERT OR IGNORE INTO points (autoscaler_id, ts, series_id, value, text) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)");
   if (!insert) return std::unexpected(insert.error());
-  insert->Bind(1, series_id).Bind(2, ts).Bind(3, point.value);
+  insert->Bind(1, autoscaler_id).Bind(2, ts).Bind(3, series_id).Bind(4, point.value);
   if (text) {
-    insert->Bind(4, *text);
+    insert->Bind(5, *text);
   } else {
-    insert->BindNull(4);
+    insert->BindNull(5);
   }
   CPA_RETURN_IF_ERROR(insert->Run());
   if (writer_->Changes() > 0) {
@@ -184,14 +192,15 @@ Status SqliteStore::InsertPoint(int64_t series_id, int64_t ts, const MetricPoint
     return OkStatus();
   }
   // Same series and millisecond as a stored point: the newer value replaces it.
-  auto update =
-      writer_->Prepare("UPDATE points SET value = ?3, text = ?4 WHERE series_id = ?1 AND ts = ?2");
+  auto update = writer_->Prepare(
+      "UPDATE points SET value = ?4, text = ?5 WHERE autoscaler_id = ?1 AND "
+      "ts = ?2 AND series_id = ?3");
   if (!update) return std::unexpected(update.error());
-  update->Bind(1, series_id).Bind(2, ts).Bind(3, point.value);
+  update->Bind(1, autoscaler_id).Bind(2, ts).Bind(3, series_id).Bind(4, point.value);
   if (text) {
-    update->Bind(4, *text);
+    update->Bind(5, *text);
   } else {
-    update->BindNull(4);
+    update->BindNull(5);
   }
   return update->Run();
 }
@@ -200,7 +209,7 @@ Status SqliteStore::WriteRun(const RunRecord& run, int64_t autoscaler_id, int64_
   for (const MetricPoint& point : run.metrics) {
     auto series_id = SeriesIdForWrite(autoscaler_id, point.resource, point.metric);
     if (!series_id) return std::unexpected(series_id.error());
-    CPA_RETURN_IF_ERROR(InsertPoint(*series_id, ts, point));
+    CPA_RETURN_IF_ERROR(InsertPoint(autoscaler_id, *series_id, ts, point));
     touched_series_[autoscaler_id].insert(*series_id);
   }
   if (run.evaluation) {
@@ -292,15 +301,17 @@ Status SqliteStore::Record(std::span<const RunRecord> runs) {
 
 // ---------------------------------------------------------------------------------- retention
 
-Result<int64_t> SqliteStore::CountOf(Table table, int64_t key) {
+Result<int64_t> SqliteStore::CountOf(Table table, int64_t key, int64_t autoscaler_id) {
   if (auto it = counts_.find({table, key}); it != counts_.end()) return it->second;
-  const char* sql = table == Table::kPoints ? "SELECT count(*) FROM points WHERE series_id = ?1"
+  const char* sql = table == Table::kPoints
+                        ? "SELECT count(*) FROM points WHERE autoscaler_id = ?2 AND series_id = ?1"
                     : table == Table::kEvaluations
                         ? "SELECT count(*) FROM evaluations WHERE autoscaler_id = ?1"
                         : "SELECT count(*) FROM decisions WHERE autoscaler_id = ?1";
   auto count = writer_->Prepare(sql);
   if (!count) return std::unexpected(count.error());
   count->Bind(1, key);
+  if (table == Table::kPoints) count->Bind(2, autoscaler_id);
   auto row = count->Step();
   if (!row) return std::unexpected(row.error());
   int64_t n = *row ? count->Int(0) : 0;
@@ -308,90 +319,74 @@ Result<int64_t> SqliteStore::CountOf(Table table, int64_t key) {
   return n;
 }
 
-Status SqliteStore::TrimByAge(int64_t autoscaler_id, int64_t cutoff) {
-  int64_t chunk = options_.retention_chunk;
-  // Points of every series of the autoscaler (series of pods that are gone expire too).
-  {
-    auto del = writer_->Prepare(
-        "DELETE FROM points WHERE (series_id, ts) IN (SELECT p.series_id, p.ts FROM series s "
-        "JOIN points p ON p.series_id = s.id WHERE s.autoscaler_id = ?1 AND p.ts < ?2 LIMIT ?3) "
-        "RETURNING series_id");
-    if (!del) return std::unexpected(del.error());
-    del->Bind(1, autoscaler_id).Bind(2, cutoff).Bind(3, chunk);
-    while (true) {
-      auto row = del->Step();
-      if (!row) return std::unexpected(row.error());
-      if (!*row) break;
-      if (auto it = counts_.find({Table::kPoints, del->Int(0)}); it != counts_.end()) {
-        --it->second;
-      }
-    }
+// Deletes the autoscaler's rows of `table` older than `cutoff`, at most `chunk` of them (plus
+// rows sharing the last deleted timestamp, so that progress is always made). Each step is an
+// index range at the start of the autoscaler's rows.
+Status SqliteStore::TrimTableByAge(const char* table, int64_t autoscaler_id, int64_t cutoff) {
+  auto bound = writer_->Prepare(fmt::format(
+      "SELECT ts FROM {} WHERE autoscaler_id = ?1 AND ts < ?2 ORDER BY ts LIMIT 1 OFFSET ?3",
+      table));
+  if (!bound) return std::unexpected(bound.error());
+  bound->Bind(1, autoscaler_id).Bind(2, cutoff).Bind(3, options_.retention_chunk - 1);
+  auto row = bound->Step();
+  if (!row) return std::unexpected(row.error());
+  // Fewer expired rows than a chunk: all of them; else up to the chunk-th oldest.
+  const bool limited = *row;
+  const int64_t last = limited ? bound->Int(0) : cutoff;
+  const bool count_points =
+      std::string_view(table) == "points" && options_.max_points_per_series > 0;
+  auto del = writer_->Prepare(
+      fmt::format("DELETE FROM {} WHERE autoscaler_id = ?1 AND (ts < ?2 OR (?3 AND ts = ?2)){}",
+                  table, count_points ? " RETURNING series_id" : ""));
+  if (!del) return std::unexpected(del.error());
+  del->Bind(1, autoscaler_id).Bind(2, last).Bind(3, int64_t{limited ? 1 : 0});
+  int64_t deleted = 0;
+  while (true) {
+    auto step = del->Step();
+    if (!step) return std::unexpected(step.error());
+    if (!*step) break;
+    ++deleted;
+    if (auto it = counts_.find({Table::kPoints, del->Int(0)}); it != counts_.end()) --it->second;
   }
-  {
-    auto del = writer_->Prepare(
-        "DELETE FROM evaluations WHERE id IN (SELECT id FROM evaluations WHERE autoscaler_id = "
-        "?1 AND ts < ?2 LIMIT ?3) RETURNING id");
-    if (!del) return std::unexpected(del.error());
-    del->Bind(1, autoscaler_id).Bind(2, cutoff).Bind(3, chunk);
-    std::vector<int64_t> ids;
-    while (true) {
-      auto row = del->Step();
-      if (!row) return std::unexpected(row.error());
-      if (!*row) break;
-      ids.push_back(del->Int(0));
-    }
-    for (int64_t id : ids) {
-      auto pred = writer_->Prepare("DELETE FROM predictions WHERE evaluation_id = ?1");
-      if (!pred) return std::unexpected(pred.error());
-      CPA_RETURN_IF_ERROR(pred->Bind(1, id).Run());
-    }
-    if (auto it = counts_.find({Table::kEvaluations, autoscaler_id}); it != counts_.end()) {
-      it->second -= static_cast<int64_t>(ids.size());
-    }
-  }
-  {
-    auto del = writer_->Prepare(
-        "DELETE FROM decisions WHERE id IN (SELECT id FROM decisions WHERE autoscaler_id = ?1 "
-        "AND ts < ?2 LIMIT ?3)");
-    if (!del) return std::unexpected(del.error());
-    CPA_RETURN_IF_ERROR(del->Bind(1, autoscaler_id).Bind(2, cutoff).Bind(3, chunk).Run());
-    if (auto it = counts_.find({Table::kDecisions, autoscaler_id}); it != counts_.end()) {
-      it->second -= writer_->Changes();
-    }
+  if (!count_points) deleted = writer_->Changes();
+  Table kind = std::string_view(table) == "evaluations" ? Table::kEvaluations
+               : std::string_view(table) == "decisions" ? Table::kDecisions
+                                                        : Table::kPoints;
+  if (kind != Table::kPoints) {
+    if (auto it = counts_.find({kind, autoscaler_id}); it != counts_.end()) it->second -= deleted;
   }
   return OkStatus();
 }
 
-Status SqliteStore::TrimByCount(Table table, int64_t key) {
-  auto count = CountOf(table, key);
+Status SqliteStore::TrimByAge(int64_t autoscaler_id, int64_t cutoff) {
+  CPA_RETURN_IF_ERROR(TrimTableByAge("points", autoscaler_id, cutoff));
+  CPA_RETURN_IF_ERROR(TrimTableByAge("evaluations", autoscaler_id, cutoff));
+  return TrimTableByAge("decisions", autoscaler_id, cutoff);
+}
+
+Status SqliteStore::TrimByCount(Table table, int64_t key, int64_t autoscaler_id) {
+  auto count = CountOf(table, key, autoscaler_id);
   if (!count) return std::unexpected(count.error());
   int64_t excess = *count - options_.max_points_per_series;
   if (excess <= 0) return OkStatus();
   int64_t n = std::min(excess, options_.retention_chunk);
-  if (table == Table::kPoints) {
-    auto del = writer_->Prepare(
-        "DELETE FROM points WHERE series_id = ?1 AND ts IN (SELECT ts FROM points WHERE "
-        "series_id = ?1 ORDER BY ts LIMIT ?2)");
-    if (!del) return std::unexpected(del.error());
-    CPA_RETURN_IF_ERROR(del->Bind(1, key).Bind(2, n).Run());
-  } else if (table == Table::kEvaluations) {
-    auto pred = writer_->Prepare(
-        "DELETE FROM predictions WHERE evaluation_id IN (SELECT id FROM evaluations WHERE "
-        "autoscaler_id = ?1 ORDER BY ts, id LIMIT ?2)");
-    if (!pred) return std::unexpected(pred.error());
-    CPA_RETURN_IF_ERROR(pred->Bind(1, key).Bind(2, n).Run());
-    auto del = writer_->Prepare(
-        "DELETE FROM evaluations WHERE id IN (SELECT id FROM evaluations WHERE autoscaler_id = "
-        "?1 ORDER BY ts, id LIMIT ?2)");
-    if (!del) return std::unexpected(del.error());
-    CPA_RETURN_IF_ERROR(del->Bind(1, key).Bind(2, n).Run());
-  } else {
-    auto del = writer_->Prepare(
-        "DELETE FROM decisions WHERE id IN (SELECT id FROM decisions WHERE autoscaler_id = ?1 "
-        "ORDER BY ts, id LIMIT ?2)");
-    if (!del) return std::unexpected(del.error());
-    CPA_RETURN_IF_ERROR(del->Bind(1, key).Bind(2, n).Run());
-  }
+  // Delete the n oldest rows: up to and including the n-th oldest timestamp (for evaluations and
+  // decisions, rows sharing that timestamp go together).
+  const char* sql =
+      table == Table::kPoints
+          ? "DELETE FROM points WHERE autoscaler_id = ?3 AND series_id = ?1 AND ts <= (SELECT ts "
+            "FROM points WHERE autoscaler_id = ?3 AND series_id = ?1 ORDER BY ts LIMIT 1 OFFSET "
+            "?2)"
+      : table == Table::kEvaluations
+          ? "DELETE FROM evaluations WHERE autoscaler_id = ?1 AND ts <= (SELECT ts FROM "
+            "evaluations WHERE autoscaler_id = ?1 ORDER BY ts LIMIT 1 OFFSET ?2)"
+          : "DELETE FROM decisions WHERE autoscaler_id = ?1 AND ts <= (SELECT ts FROM decisions "
+            "WHERE autoscaler_id = ?1 ORDER BY ts LIMIT 1 OFFSET ?2)";
+  auto del = writer_->Prepare(sql);
+  if (!del) return std::unexpected(del.error());
+  del->Bind(1, key).Bind(2, n - 1);
+  if (table == Table::kPoints) del->Bind(3, autoscaler_id);
+  CPA_RETURN_IF_ERROR(del->Run());
   counts_[{table, key}] = *count - writer_->Changes();
   return OkStatus();
 }
@@ -403,10 +398,10 @@ Status SqliteStore::EnforceRetention(const std::map<int64_t, int64_t>& newest_by
     }
     if (options_.max_points_per_series > 0) {
       for (int64_t series_id : touched_series_[autoscaler_id]) {
-        CPA_RETURN_IF_ERROR(TrimByCount(Table::kPoints, series_id));
+        CPA_RETURN_IF_ERROR(TrimByCount(Table::kPoints, series_id, autoscaler_id));
       }
-      CPA_RETURN_IF_ERROR(TrimByCount(Table::kEvaluations, autoscaler_id));
-      CPA_RETURN_IF_ERROR(TrimByCount(Table::kDecisions, autoscaler_id));
+      CPA_RETURN_IF_ERROR(TrimByCount(Table::kEvaluations, autoscaler_id, autoscaler_id));
+      CPA_RETURN_IF_ERROR(TrimByCount(Table::kDecisions, autoscaler_id, autoscaler_id));
     }
   }
   return OkStatus();
@@ -434,53 +429,65 @@ Result<std::optional<int64_t>> SqliteStore::AutoscalerIdForRead(Db& db, std::str
   return std::optional<int64_t>(select->Int(0));
 }
 
-Result<std::vector<std::pair<int64_t, std::string>>> SqliteStore::MetricSeriesForRead(
-    Db& db, const SeriesRef& ref) {
-  std::vector<std::pair<int64_t, std::string>> out;
+Result<SqliteStore::MetricSeriesSet> SqliteStore::MetricSeriesForRead(Db& db,
+                                                                      const SeriesRef& ref) {
+  MetricSeriesSet set;
   auto select = db.Prepare(
-      "SELECT s.id, s.resource FROM autoscalers a JOIN series s ON s.autoscaler_id = a.id "
-      "WHERE a.name = ?1 AND s.metric = ?2 AND (?3 = '' OR s.resource = ?3) ORDER BY s.resource");
+      "SELECT s.id, s.resource, a.id FROM autoscalers a JOIN series s ON s.autoscaler_id = a.id "
+      "WHERE a.name = ?1 AND s.metric = ?2 AND (?3 = '' OR s.resource = ?3)");
   if (!select) return std::unexpected(select.error());
   select->Bind(1, ref.autoscaler).Bind(2, ref.name).Bind(3, ref.resource);
   while (true) {
     auto row = select->Step();
     if (!row) return std::unexpected(row.error());
     if (!*row) break;
-    out.emplace_back(select->Int(0), select->Text(1));
+    set.resources.emplace(select->Int(0), select->Text(1));
+    set.autoscaler_id = select->Int(2);
   }
-  return out;
+  return set;
 }
 
-Result<std::vector<Sample>> SqliteStore::PointsOf(Db& db, int64_t series_id,
-                                                  const std::string& resource, const Query& query) {
+// One scan of the autoscaler's points in the window (they are clustered by autoscaler and time),
+// keeping the rows of the wanted series; for `last`, the scan runs backwards and stops early.
+Result<std::vector<Sample>> SqliteStore::MetricValues(Db& db, const MetricSeriesSet& set,
+                                                      const Query& query) {
+  std::vector<Sample> out;
+  if (set.resources.empty()) return out;
   const bool last = query.last > 0;
-  auto select = db.Prepare(
-      last ? "SELECT ts, value, text FROM points WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 "
-             "ORDER BY ts DESC LIMIT ?4"
-           : "SELECT ts, value, text FROM points WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3 "
-             "ORDER BY ts");
+  const bool single = set.resources.size() == 1;
+  std::string sql =
+      "SELECT ts, series_id, value, text FROM points WHERE autoscaler_id = ?1 AND "
+      "ts >= ?2 AND ts < ?3";
+  if (single) sql += " AND series_id = ?4";
+  sql += last ? " ORDER BY ts DESC, series_id DESC" : " ORDER BY ts, series_id";
+  auto select = db.Prepare(sql);
   if (!select) return std::unexpected(select.error());
-  select->Bind(1, series_id)
+  select->Bind(1, set.autoscaler_id)
       .Bind(2, ToMillis(query.window.from))
       .Bind(3, ToMillisCeil(query.window.to));
-  if (last) select->Bind(4, static_cast<int64_t>(query.last));
-  std::vector<Sample> out;
-  while (true) {
+  if (single) select->Bind(4, set.resources.begin()->first);
+  while (!last || out.size() < query.last) {
     auto row = select->Step();
     if (!row) return std::unexpected(row.error());
     if (!*row) break;
+    auto it = set.resources.find(select->Int(1));
+    if (it == set.resources.end()) continue;
     Sample s;
     s.time = FromMillis(select->Int(0));
-    s.value = select->OptionalDouble(1);
-    if (!select->IsNull(2)) {
-      s.text = select->Text(2);
+    s.value = select->OptionalDouble(2);
+    if (!select->IsNull(3)) {
+      s.text = select->Text(3);
     } else if (s.value) {
       s.text = FormatNumber(*s.value);
     }
-    s.resource = resource;
+    s.resource = it->second;
     out.push_back(std::move(s));
   }
   if (last) std::reverse(out.begin(), out.end());
+  // Same instant: by resource name (the scan ordered them by series id).
+  std::stable_sort(out.begin(), out.end(), [](const Sample& a, const Sample& b) {
+    return std::tie(a.time, a.resource) < std::tie(b.time, b.resource);
+  });
   return out;
 }
 
@@ -564,17 +571,25 @@ Result<std::vector<SeriesInfo>> SqliteStore::ListSeries(std::string_view autosca
       if (!*row) break;
       series.emplace_back(select->Int(0), select->Text(1), select->Text(2));
     }
-    std::vector<SeriesInfo> out;
-    for (auto& [id, resource, metric] : series) {
-      auto extent =
-          db.Prepare("SELECT count(*), min(ts), max(ts) FROM points WHERE series_id = ?1");
-      if (!extent) return std::unexpected(extent.error());
-      extent->Bind(1, id);
+    std::map<int64_t, std::tuple<int64_t, int64_t, int64_t>> extents;  // id -> count, min, max
+    auto extent = db.Prepare(
+        "SELECT p.series_id, count(*), min(p.ts), max(p.ts) FROM autoscalers a JOIN points p ON "
+        "p.autoscaler_id = a.id WHERE a.name = ?1 GROUP BY p.series_id");
+    if (!extent) return std::unexpected(extent.error());
+    extent->Bind(1, autoscaler);
+    while (true) {
       auto row = extent->Step();
       if (!row) return std::unexpected(row.error());
-      if (!*row || extent->Int(0) == 0) continue;  // emptied by retention
-      out.push_back(SeriesInfo{std::move(resource), std::move(metric), extent->Int(0),
-                               FromMillis(extent->Int(1)), FromMillis(extent->Int(2))});
+      if (!*row) break;
+      extents[extent->Int(0)] = {extent->Int(1), extent->Int(2), extent->Int(3)};
+    }
+    std::vector<SeriesInfo> out;
+    for (auto& [id, resource, metric] : series) {
+      auto it = extents.find(id);
+      if (it == extents.end()) continue;  // emptied by retention
+      auto [count, first, last] = it->second;
+      out.push_back(SeriesInfo{std::move(resource), std::move(metric), count, FromMillis(first),
+                               FromMillis(last)});
     }
     return out;
   });
@@ -588,24 +603,9 @@ Result<std::vector<Sample>> SqliteStore::Values(const SeriesRef& series, const Q
       if (!*id) return std::vector<Sample>{};
       return ColumnValues(db, **id, series, query);
     }
-    auto ids = MetricSeriesForRead(db, series);
-    if (!ids) return std::unexpected(ids.error());
-    std::vector<Sample> out;
-    for (const auto& [id, resource] : *ids) {
-      auto points = PointsOf(db, id, resource, query);
-      if (!points) return std::unexpected(points.error());
-      out.insert(out.end(), std::make_move_iterator(points->begin()),
-                 std::make_move_iterator(points->end()));
-    }
-    if (ids->size() > 1) {
-      std::stable_sort(out.begin(), out.end(), [](const Sample& a, const Sample& b) {
-        return std::tie(a.time, a.resource) < std::tie(b.time, b.resource);
-      });
-      if (query.last > 0 && out.size() > query.last) {
-        out.erase(out.begin(), out.end() - static_cast<std::ptrdiff_t>(query.last));
-      }
-    }
-    return out;
+    auto set = MetricSeriesForRead(db, series);
+    if (!set) return std::unexpected(set.error());
+    return MetricValues(db, *set, query);
   });
 }
 
@@ -617,12 +617,30 @@ Result<std::optional<double>> SqliteStore::Aggregate(const SeriesRef& series, co
   return Read([&](Db& db) -> Result<std::optional<double>> {
     std::vector<int64_t> keys;
     std::string sql;
+    int64_t series_id = 0;
     if (series.kind == SeriesKind::kMetric) {
-      auto ids = MetricSeriesForRead(db, series);
-      if (!ids) return std::unexpected(ids.error());
-      for (const auto& entry : *ids) keys.push_back(entry.first);
+      auto set = MetricSeriesForRead(db, series);
+      if (!set) return std::unexpected(set.error());
+      if (set->resources.empty()) return std::optional<double>();
+      if (set->resources.size() > 1) {
+        // Every resource of a metric: one scan of the window, filtered here.
+        auto values = MetricValues(db, *set, Query{window, 0});
+        if (!values) return std::unexpected(values.error());
+        std::optional<double> best;
+        for (const Sample& v : *values) {
+          if (v.value &&
+              (!best || (extreme == Extreme::kMax ? *v.value > *best : *v.value < *best))) {
+            best = v.value;
+          }
+        }
+        return best;
+      }
+      keys.push_back(set->autoscaler_id);
+      series_id = set->resources.begin()->first;
       sql = fmt::format(
-          "SELECT {}(value) FROM points WHERE series_id = ?1 AND ts >= ?2 AND ts < ?3", fn);
+          "SELECT {}(value) FROM points WHERE autoscaler_id = ?1 AND ts >= ?2 AND ts < ?3 AND "
+          "series_id = ?4",
+          fn);
     } else {
       auto id = AutoscalerIdForRead(db, series.autoscaler);
       if (!id) return std::unexpected(id.error());
@@ -657,6 +675,7 @@ Result<std::optional<double>> SqliteStore::Aggregate(const SeriesRef& series, co
       if (!select) return std::unexpected(select.error());
       select->Bind(1, key).Bind(2, from).Bind(3, to);
       if (series.kind == SeriesKind::kPrediction) select->Bind(4, series.name);
+      if (series.kind == SeriesKind::kMetric) select->Bind(4, series_id);
       auto row = select->Step();
       if (!row) return std::unexpected(row.error());
       if (!*row || select->IsNull(0)) continue;
