@@ -5,6 +5,7 @@ namespace cpa::cli {
 void RegisterCommands(CLI::App& app, int& exit_code) {
   // Sorted by name; each capability adds its line here.
   RegisterConfigCommand(app, exit_code);
+  RegisterForecastCommand(app, exit_code);
   RegisterVersionCommand(app, exit_code);
 }
 

@@ -72,7 +72,7 @@ HoltWintersParams FitSmoothing(const HoltWintersOptions& options, const InitialS
   SmoothingProblem problem{options, &initial, y, horizon, ActiveSmoothing(options)};
   const size_t dim = problem.active.size();
   // Coarse grid.
-  static constexpr double kGrid[] = {0.01, 0.05, 0.15, 0.3, 0.5, 0.7, 0.85, 0.99};
+  static constexpr double kGrid[] = {0.02, 0.1, 0.3, 0.6, 0.9};
   static constexpr double kPhiGrid[] = {0.9, 0.98};
   std::vector<std::pair<double, std::vector<double>>> scored;
   std::vector<double> x(dim);
@@ -84,11 +84,12 @@ HoltWintersParams FitSmoothing(const HoltWintersOptions& options, const InitialS
     for (size_t i = 0; i < dim; ++i) {
       x[i] = problem.active[i] == 3 ? kPhiGrid[counter[i]] : kGrid[counter[i]];
     }
-    scored.emplace_back(problem.Eval(x.data()), x);
+    scored.emplace_back(0.0, x);
     size_t i = 0;
     while (i < dim && ++counter[i] == grid_size(i)) counter[i++] = 0;
     if (i == dim) break;
   }
+  for (auto& [value, point] : scored) value = problem.Eval(point.data());
   if (extra_start != nullptr) {
     HoltWintersParams p = *extra_start;
     for (size_t i = 0; i < dim; ++i) {
@@ -114,8 +115,8 @@ HoltWintersParams FitSmoothing(const HoltWintersOptions& options, const InitialS
     nlopt_set_lower_bounds(opt, lb.data());
     nlopt_set_upper_bounds(opt, ub.data());
     nlopt_set_min_objective(opt, SmoothingObjective, &problem);
-    nlopt_set_xtol_rel(opt, 1e-8);
-    nlopt_set_ftol_rel(opt, 1e-12);
+    nlopt_set_xtol_rel(opt, 1e-6);
+    nlopt_set_ftol_rel(opt, 1e-10);
     nlopt_set_maxeval(opt, max_evaluations);
     nlopt_set_initial_step(opt, step.data());
     double value = scored[s].first;

@@ -47,34 +47,39 @@ Result<InitialState> HeuristicInitialState(Trend trend, Seasonal seasonal, int s
     int k_cycles = std::min(5, n / m);
     k_cycles = std::max(k_cycles, (min_obs + m - 1) / m);
     const int len = std::min(n, k_cycles * m);
-    // Prefix sums (long double) for the moving averages.
-    std::vector<long double> prefix(static_cast<size_t>(len) + 1, 0.0L);
-    for (int i = 0; i < len; ++i) prefix[i + 1] = prefix[i] + y[static_cast<size_t>(i)];
-    auto window_mean = [&](int lo, int hi) {  // mean of y[lo..hi], inclusive
-      return static_cast<double>((prefix[hi + 1] - prefix[lo]) / (hi - lo + 1));
-    };
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    std::vector<double> ma(static_cast<size_t>(len), nan);
-    const int half = m / 2;
-    if (m % 2 == 1) {
-      for (int i = half; i + half < len; ++i) ma[i] = window_mean(i - half, i + half);
-    } else {
-      // pandas: rolling(m, center=True) covers [i - m/2, i + m/2 - 1]; then shift(-1) and the
-      // mean of two neighbours: (T_i + T_{i+1}) / 2.
-      for (int i = half; i + half < len; ++i) {
-        const double a = window_mean(i - half, i + half - 1);
-        const double b = window_mean(i - half + 1, i + half);
-        ma[i] = (a + b) / 2.0;
-      }
+    // Prefix sums for the moving averages (compensated, so the window sums stay exact to
+    // rounding even for long series).
+    std::vector<double> prefix(static_cast<size_t>(len) + 1, 0.0);
+    double compensation = 0.0;
+    for (int i = 0; i < len; ++i) {
+      const double term = y[static_cast<size_t>(i)] - compensation;
+      const double sum = prefix[i] + term;
+      compensation = (sum - prefix[i]) - term;
+      prefix[i + 1] = sum;
     }
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const int half = m / 2;
+    const double scale = 1.0 / m;
+    // The centred moving average at i (defined for half <= i < len - half):
+    //   m odd:  mean of y[i - half .. i + half];
+    //   m even: pandas' rolling(m, center=True) covers [i - m/2, i + m/2 - 1], then shift(-1) and
+    //           the mean of two neighbours: (T_i + T_{i+1}) / 2.
+    auto moving_average = [&](int i) {
+      if (m % 2 == 1) return (prefix[i + half + 1] - prefix[i - half]) * scale;
+      const double a = (prefix[i + half] - prefix[i - half]) * scale;
+      const double b = (prefix[i + half + 1] - prefix[i - half + 1]) * scale;
+      return (a + b) / 2.0;
+    };
     std::vector<double> sums(static_cast<size_t>(m), 0.0);
     std::vector<int> counts(static_cast<size_t>(m), 0);
-    for (int i = 0; i < len; ++i) {
-      if (std::isnan(ma[i])) continue;
-      const double d = seasonal == Seasonal::kAdditive ? y[static_cast<size_t>(i)] - ma[i]
-                                                       : y[static_cast<size_t>(i)] / ma[i];
-      sums[static_cast<size_t>(i % m)] += d;
-      counts[static_cast<size_t>(i % m)] += 1;
+    for (int i = half, phase = half % m; i + half < len; ++i) {
+      const double ma = moving_average(i);
+      if (trend_series.size() < 10) trend_series.push_back(ma);
+      const double d = seasonal == Seasonal::kAdditive ? y[static_cast<size_t>(i)] - ma
+                                                       : y[static_cast<size_t>(i)] / ma;
+      sums[static_cast<size_t>(phase)] += d;
+      counts[static_cast<size_t>(phase)] += 1;
+      if (++phase == m) phase = 0;
     }
     state.seasonal.resize(static_cast<size_t>(m));
     double mean = 0.0;
@@ -85,9 +90,6 @@ Result<InitialState> HeuristicInitialState(Trend trend, Seasonal seasonal, int s
     mean /= m;
     for (double& s : state.seasonal) {
       s = seasonal == Seasonal::kAdditive ? s - mean : s / mean;
-    }
-    for (double v : ma) {
-      if (!std::isnan(v)) trend_series.push_back(v);
     }
     level_source = trend_series;
     if (level_source.size() < 10) {

@@ -36,6 +36,10 @@ FinalState RunKernel(const HoltWintersParams& p, double phi, int m, const Initia
     phi_h += phi_power;
   }
   const int h_offset = kHasSeason ? (horizon - 1) % m : 0;
+  const double alpha_beta = alpha * beta;
+  const double a11 = 1.0 - alpha;
+  const double a12 = (1.0 - alpha) * phi;
+  const double a22 = phi * (1.0 - alpha_beta);
   double l = init.level;
   double b = kTrend == Trend::kNone ? 0.0 : init.trend;
   int idx = 0;
@@ -80,11 +84,20 @@ FinalState RunKernel(const HoltWintersParams& p, double phi, int m, const Initia
       }
     }
     on_step(t, yhat, yhat_h);
-    const double l_new = alpha * u + (1.0 - alpha) * base;
+    double l_new;
     if constexpr (kTrend == Trend::kAdditive) {
-      b = beta * (l_new - l) + (1.0 - beta) * d;
+      // The same update written as a linear map of (l, b) plus the input u, which shortens the
+      // loop-carried dependency chain about threefold (equal up to rounding):
+      //   l' = (1 - alpha) l + (1 - alpha) phi b + alpha u
+      //   b' = beta (l' - l) + (1 - beta) phi b = -alpha beta l + phi (1 - alpha beta) b + alpha
+      //   beta u
+      l_new = a11 * l + (a12 * b + alpha * u);
+      b = a22 * b + (alpha_beta * u - alpha_beta * l);
     } else if constexpr (kTrend == Trend::kMultiplicative) {
+      l_new = alpha * u + (1.0 - alpha) * base;
       b = beta * (l_new / l) + (1.0 - beta) * d;
+    } else {
+      l_new = a11 * l + alpha * u;
     }
     if constexpr (kSeasonal == Seasonal::kAdditive) {
       s[idx] = gamma * (yt - base) + (1.0 - gamma) * st;

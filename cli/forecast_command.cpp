@@ -1,0 +1,524 @@
+// `cpa forecast`: run a model (Holt-Winters or linear regression) on a series read from a CSV
+// file of `timestamp,value` rows and print the forecasts (and fitted parameters, SSE and hold-out
+// metrics) as CSV or JSON. Thin wiring over models/; the math lives there.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "common/clock.h"
+#include "common/error.h"
+#include "common/json.h"
+#include "models/fit.h"
+#include "models/holt_winters.h"
+#include "models/linear_regression.h"
+
+namespace cpa::cli {
+namespace {
+
+struct ForecastOptions {
+  std::string input;
+  std::string store;
+  std::string series;
+  std::string model = "holt-winters";
+  std::string trend = "add";
+  bool damped = false;
+  std::string seasonal = "add";
+  int season_length = 0;
+  double alpha = 0.5;
+  double beta = 0.1;
+  double gamma = 0.1;
+  double phi = 0.98;
+  std::string initialization = "heuristic";
+  std::optional<double> initial_level;
+  std::optional<double> initial_trend;
+  std::string initial_seasonal;
+  int horizon = 1;
+  bool fit = false;
+  int fit_horizon = 1;
+  std::string baseline;
+  int holdout = 0;
+  int history_size = 0;
+  std::optional<double> look_ahead;
+  std::string output = "csv";
+  bool show_initial = false;
+};
+
+struct Series {
+  std::vector<double> times;  // seconds since the epoch (or whatever unit the file uses)
+  std::vector<double> values;
+  bool rfc3339 = false;  // timestamps were RFC 3339 strings: print them back that way
+};
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '"')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '"')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+std::optional<double> ParseNumber(std::string_view s) {
+  s = Trim(s);
+  if (s.empty()) return std::nullopt;
+  std::string text(s);
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size()) return std::nullopt;
+  return v;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+// "2026-11-28T12:00:00Z", "2026-11-28T12:00:00.250+01:00", "2026-11-28 12:00:00".
+std::optional<double> ParseRfc3339(std::string_view s) {
+  s = Trim(s);
+  int year, month, day, hour, minute;
+  double second;
+  char sep;
+  int consumed = 0;
+  const std::string text(s);
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%c%2d:%2d:%lf%n", &year, &month, &day, &sep, &hour,
+                  &minute, &second, &consumed) != 7 ||
+      (sep != 'T' && sep != 't' && sep != ' ')) {
+    return std::nullopt;
+  }
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second >= 61) {
+    return std::nullopt;
+  }
+  std::string_view zone = std::string_view(text).substr(static_cast<size_t>(consumed));
+  double offset = 0.0;
+  if (zone == "Z" || zone == "z" || zone.empty()) {
+    offset = 0.0;
+  } else if ((zone[0] == '+' || zone[0] == '-') && zone.size() == 6 && zone[3] == ':') {
+    const int oh = (zone[1] - '0') * 10 + (zone[2] - '0');
+    const int om = (zone[4] - '0') * 10 + (zone[5] - '0');
+    offset = (zone[0] == '+' ? 1 : -1) * (oh * 3600.0 + om * 60.0);
+  } else {
+    return std::nullopt;
+  }
+  const int64_t days =
+      DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  return static_cast<double>(days) * 86400.0 + hour * 3600.0 + minute * 60.0 + second - offset;
+}
+
+// Reads `timestamp,value` rows; a first row that does not parse is taken as a header; blank
+// lines and lines starting with '#' are skipped. Timestamps must not decrease.
+Result<Series> ReadCsv(std::istream& in, const std::string& name) {
+  Series series;
+  std::string line;
+  int line_number = 0;
+  bool first_data_line = true;
+  while (std::getline(in, line)) {
+    ++line_number;
+    std::string_view view = Trim(line);
+    if (view.empty() || view.front() == '#') continue;
+    const size_t comma = view.find(',');
+    if (comma == std::string_view::npos) {
+      return MakeErrorF(ErrorCode::kInvalidArgument,
+                        "{}:{}: expected `timestamp,value`, got \"{}\"", name, line_number, view);
+    }
+    const std::string_view ts = Trim(view.substr(0, comma));
+    const std::string_view value_text = Trim(view.substr(comma + 1));
+    std::optional<double> t = ParseNumber(ts);
+    bool rfc = false;
+    if (!t) {
+      t = ParseRfc3339(ts);
+      rfc = t.has_value();
+    }
+    const std::optional<double> v = ParseNumber(value_text);
+    if (!t || !v) {
+      if (first_data_line) {  // a header row
+        first_data_line = false;
+        continue;
+      }
+      return MakeErrorF(ErrorCode::kInvalidArgument,
+                        "{}:{}: cannot parse `{}` as `timestamp,value` (timestamp: seconds since "
+                        "the epoch or RFC 3339; value: a number)",
+                        name, line_number, view);
+    }
+    first_data_line = false;
+    if (!series.times.empty() && *t < series.times.back()) {
+      return MakeErrorF(ErrorCode::kInvalidArgument,
+                        "{}:{}: timestamps must not decrease ({} after {})", name, line_number, *t,
+                        series.times.back());
+    }
+    series.rfc3339 = series.rfc3339 || rfc;
+    series.times.push_back(*t);
+    series.values.push_back(*v);
+  }
+  return series;
+}
+
+Result<std::vector<double>> ParseList(const std::string& text, std::string_view what) {
+  std::vector<double> out;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    const auto v = ParseNumber(item);
+    if (!v) {
+      return MakeErrorF(ErrorCode::kInvalidArgument, "{}: \"{}\" is not a number", what, item);
+    }
+    out.push_back(*v);
+  }
+  return out;
+}
+
+// Median spacing of the timestamps (0 with fewer than two points).
+double Step(const std::vector<double>& times) {
+  if (times.size() < 2) return 0.0;
+  std::vector<double> d;
+  for (size_t i = 1; i < times.size(); ++i) d.push_back(times[i] - times[i - 1]);
+  std::nth_element(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(d.size() / 2), d.end());
+  return d[d.size() / 2];
+}
+
+std::string FormatTime(double t, bool rfc3339) {
+  if (!rfc3339) return fmt::format("{}", t);
+  const auto ms = static_cast<int64_t>(std::llround(t * 1000.0));
+  return FormatRfc3339(FromUnixMillis(ms));
+}
+
+struct Output {
+  std::vector<std::pair<double, double>> forecast;  // (time, value)
+  JsonDocument summary{rapidjson::kObjectType};     // model settings, params, SSE, metrics
+};
+
+void AddNumber(JsonValue& object, std::string_view key, double v, JsonAllocator& a) {
+  JsonValue value;
+  if (std::isfinite(v)) {
+    value.SetDouble(v);
+  }  // else null
+  object.AddMember(JsonString(key, a), value, a);
+}
+
+void AddString(JsonValue& object, std::string_view key, std::string_view v, JsonAllocator& a) {
+  object.AddMember(JsonString(key, a), JsonString(v, a), a);
+}
+
+JsonValue MetricsJson(const models::ErrorMetrics& m, JsonAllocator& a) {
+  JsonValue out(rapidjson::kObjectType);
+  out.AddMember("points", m.count, a);
+  AddNumber(out, "rmse", m.rmse, a);
+  AddNumber(out, "mae", m.mae, a);
+  if (m.mape) {
+    AddNumber(out, "mape", *m.mape, a);
+  } else {
+    out.AddMember("mape", JsonValue(), a);
+  }
+  return out;
+}
+
+Result<Output> RunLinear(const ForecastOptions& opts, const Series& series) {
+  auto line = models::FitLine(series.times, series.values, opts.history_size);
+  if (!line) return std::unexpected(line.error());
+  Output out;
+  auto& a = out.summary.GetAllocator();
+  AddString(out.summary, "model", "linear", a);
+  out.summary.AddMember("points", static_cast<int>(series.values.size()), a);
+  out.summary.AddMember("historySize", opts.history_size, a);
+  AddNumber(out.summary, "slope", line->slope, a);
+  AddNumber(out.summary, "intercept", line->intercept, a);
+  const double last = series.times.back();
+  if (opts.look_ahead) {
+    out.forecast.emplace_back(last + *opts.look_ahead, line->At(last + *opts.look_ahead));
+  } else {
+    const double step = Step(series.times);
+    for (int h = 1; h <= opts.horizon; ++h) {
+      out.forecast.emplace_back(last + h * step, line->At(last + h * step));
+    }
+  }
+  return out;
+}
+
+Result<Output> RunHoltWintersModel(const ForecastOptions& opts, const Series& series) {
+  models::HoltWintersOptions o;
+  auto trend = models::ParseTrend(opts.trend);
+  if (!trend) return std::unexpected(trend.error());
+  auto seasonal = models::ParseSeasonal(opts.seasonal);
+  if (!seasonal) return std::unexpected(seasonal.error());
+  auto init = models::ParseInitialization(opts.initialization);
+  if (!init) return std::unexpected(init.error());
+  o.trend = *trend;
+  o.seasonal = *seasonal;
+  o.damped = opts.damped;
+  o.season_length = opts.season_length;
+  o.params = {opts.alpha, opts.beta, opts.gamma, opts.phi};
+  o.initialization = *init;
+  if (o.HasSeasonal() && o.season_length < 2) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "--season-length (>= 2) is required with --seasonal add|mul");
+  }
+  if (o.initialization == models::Initialization::kKnown) {
+    if (!opts.initial_level) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "--initialization known needs --initial-level (and --initial-trend, "
+                       "--initial-seasonal as the model has them)");
+    }
+    o.initial.level = *opts.initial_level;
+    if (o.HasTrend()) {
+      if (!opts.initial_trend) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "--initialization known with a trend needs --initial-trend");
+      }
+      o.initial.trend = *opts.initial_trend;
+    }
+    if (o.HasSeasonal()) {
+      auto list = ParseList(opts.initial_seasonal, "--initial-seasonal");
+      if (!list) return std::unexpected(list.error());
+      o.initial.seasonal = *std::move(list);
+    }
+  } else if (opts.initial_level || opts.initial_trend || !opts.initial_seasonal.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "--initial-level/--initial-trend/--initial-seasonal need --initialization "
+                     "known");
+  }
+
+  Output out;
+  auto& a = out.summary.GetAllocator();
+  std::optional<models::FitResult> fit;
+  if (opts.fit) {
+    models::FitOptions fo;
+    fo.horizon = opts.fit_horizon;
+    fo.evaluate_holdout = true;
+    fo.holdout_points = opts.holdout;
+    if (!opts.baseline.empty()) {
+      auto list = ParseList(opts.baseline, "--baseline");
+      if (!list) return std::unexpected(list.error());
+      if (list->size() < 1 || list->size() > 4) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "--baseline takes alpha[,beta[,gamma[,phi]]]");
+      }
+      models::HoltWintersParams b = o.params;
+      b.alpha = (*list)[0];
+      if (list->size() > 1) b.beta = (*list)[1];
+      if (list->size() > 2) b.gamma = (*list)[2];
+      if (list->size() > 3) b.phi = (*list)[3];
+      fo.baseline = b;
+    }
+    auto r = models::FitHoltWinters(o, series.values, fo);
+    if (!r) return std::unexpected(r.error());
+    fit = *std::move(r);
+    o.params = fit->params;
+  }
+  models::HoltWintersResult result;
+  if (fit) {
+    // Run with the fitted initial state so that estimated states are not re-estimated.
+    result = models::Smooth(o, fit->initial, series.values);
+    result.forecast = models::ForecastFrom(o, result.final_state, opts.horizon);
+  } else {
+    auto r = models::RunHoltWinters(o, series.values, opts.horizon);
+    if (!r) return std::unexpected(r.error());
+    result = *std::move(r);
+  }
+  const double last = series.times.back();
+  const double step = Step(series.times);
+  for (int h = 1; h <= opts.horizon; ++h) {
+    out.forecast.emplace_back(last + h * step, result.forecast[static_cast<size_t>(h - 1)]);
+  }
+
+  AddString(out.summary, "model", "holt-winters", a);
+  AddString(out.summary, "trend", models::TrendName(o.trend), a);
+  out.summary.AddMember("damped", o.damped, a);
+  AddString(out.summary, "seasonal", models::SeasonalName(o.seasonal), a);
+  out.summary.AddMember("seasonLength", o.SeasonLength(), a);
+  AddString(out.summary, "initialization", models::InitializationName(o.initialization), a);
+  out.summary.AddMember("points", static_cast<int>(series.values.size()), a);
+  AddNumber(out.summary, "alpha", o.params.alpha, a);
+  if (o.HasTrend()) AddNumber(out.summary, "beta", o.params.beta, a);
+  if (o.HasSeasonal()) AddNumber(out.summary, "gamma", o.params.gamma, a);
+  if (o.damped) AddNumber(out.summary, "phi", o.params.phi, a);
+  AddNumber(out.summary, "sse", result.sse, a);
+  AddNumber(out.summary, "initialLevel", result.initial.level, a);
+  if (o.HasTrend()) AddNumber(out.summary, "initialTrend", result.initial.trend, a);
+  if (o.HasSeasonal() && opts.show_initial) {
+    JsonValue seasonals(rapidjson::kArrayType);
+    for (double s : result.initial.seasonal) seasonals.PushBack(s, a);
+    out.summary.AddMember("initialSeasonal", seasonals, a);
+  }
+  if (fit) {
+    JsonValue f(rapidjson::kObjectType);
+    f.AddMember("horizon", opts.fit_horizon, a);
+    AddNumber(f, "objective", fit->objective, a);
+    f.AddMember("evaluations", fit->evaluations, a);
+    if (fit->holdout) f.AddMember("holdout", MetricsJson(*fit->holdout, a), a);
+    if (fit->baseline_holdout) {
+      f.AddMember("baselineHoldout", MetricsJson(*fit->baseline_holdout, a), a);
+    }
+    out.summary.AddMember("fit", f, a);
+  }
+  return out;
+}
+
+void PrintCsvSummary(const JsonValue& value, const std::string& prefix) {
+  for (const auto& member : value.GetObject()) {
+    const std::string key = prefix + member.name.GetString();
+    if (member.value.IsObject()) {
+      PrintCsvSummary(member.value, key + ".");
+    } else if (member.value.IsArray()) {
+      std::string joined;
+      for (const auto& v : member.value.GetArray()) {
+        joined += (joined.empty() ? "" : ",") + fmt::format("{}", v.GetDouble());
+      }
+      fmt::print("# {}={}\n", key, joined);
+    } else if (member.value.IsString()) {
+      fmt::print("# {}={}\n", key, member.value.GetString());
+    } else {
+      fmt::print("# {}={}\n", key, ToJson(member.value));
+    }
+  }
+}
+
+int RunForecast(const ForecastOptions& opts) {
+  if (!opts.store.empty() || !opts.series.empty()) {
+    fmt::print(stderr,
+               "error: --store/--series input is not available yet (the store module is pending); "
+               "export the series as CSV and use --input\n");
+    return kExitInvalidConfig;
+  }
+  if (opts.input.empty()) {
+    fmt::print(stderr, "error: --input <file.csv> (or - for stdin) is required\n");
+    return kExitInvalidConfig;
+  }
+  Result<Series> series;
+  if (opts.input == "-") {
+    series = ReadCsv(std::cin, "<stdin>");
+  } else {
+    std::ifstream file(opts.input);
+    if (!file) {
+      fmt::print(stderr, "error: cannot open {}\n", opts.input);
+      return kExitFailure;
+    }
+    series = ReadCsv(file, opts.input);
+  }
+  if (!series) {
+    fmt::print(stderr, "error: {}\n", series.error().message);
+    return kExitInvalidConfig;
+  }
+  if (series->values.empty()) {
+    fmt::print(stderr, "error: {} has no data rows\n", opts.input);
+    return kExitInvalidConfig;
+  }
+  if (opts.horizon < 1) {
+    fmt::print(stderr, "error: --horizon must be >= 1\n");
+    return kExitInvalidConfig;
+  }
+  auto out = opts.model == "linear" ? RunLinear(opts, *series) : RunHoltWintersModel(opts, *series);
+  if (!out) {
+    fmt::print(stderr, "error: {}\n", out.error().message);
+    return out.error().code == ErrorCode::kFailedPrecondition ? kExitFailure : kExitInvalidConfig;
+  }
+  if (opts.output == "json") {
+    auto& doc = out->summary;
+    auto& a = doc.GetAllocator();
+    JsonValue rows(rapidjson::kArrayType);
+    int step = 1;
+    for (const auto& [t, v] : out->forecast) {
+      JsonValue row(rapidjson::kObjectType);
+      row.AddMember("step", step++, a);
+      if (series->rfc3339) {
+        AddString(row, "timestamp", FormatTime(t, true), a);
+      } else {
+        AddNumber(row, "timestamp", t, a);
+      }
+      AddNumber(row, "value", v, a);
+      rows.PushBack(row, a);
+    }
+    doc.AddMember("forecast", rows, a);
+    fmt::print("{}\n", ToJson(doc, true));
+  } else {
+    PrintCsvSummary(out->summary, "");
+    fmt::print("step,timestamp,forecast\n");
+    int step = 1;
+    for (const auto& [t, v] : out->forecast) {
+      fmt::print("{},{},{}\n", step++, FormatTime(t, series->rfc3339), v);
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterForecastCommand(CLI::App& app, int& exit_code) {
+  auto opts = std::make_shared<ForecastOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "forecast",
+      "Run a prediction model (Holt-Winters or linear regression) on a series of "
+      "`timestamp,value` rows and print the forecasts (and fitted parameters, SSE and hold-out "
+      "error metrics) as CSV or JSON; see docs/models.md");
+  cmd->add_option("--input,-i", opts->input,
+                  "CSV file of `timestamp,value` rows (seconds since the epoch or RFC 3339; an "
+                  "optional header row); - reads stdin");
+  cmd->add_option("--store", opts->store, "Store file to read the series from (pending)");
+  cmd->add_option("--series", opts->series, "Series name in --store (pending)");
+  cmd->add_option("--model,-m", opts->model, "Model")
+      ->check(CLI::IsMember({"holt-winters", "linear"}))
+      ->capture_default_str();
+  cmd->add_option("--trend", opts->trend, "Holt-Winters trend")
+      ->check(CLI::IsMember({"none", "add", "mul"}))
+      ->capture_default_str();
+  cmd->add_flag("--damped", opts->damped, "Damp the trend (phi)");
+  cmd->add_option("--seasonal", opts->seasonal, "Holt-Winters seasonality")
+      ->check(CLI::IsMember({"none", "add", "mul"}))
+      ->capture_default_str();
+  cmd->add_option("--season-length", opts->season_length,
+                  "Points per season (e.g. 5760 for one day at 15 s)");
+  cmd->add_option("--alpha", opts->alpha, "Level smoothing in [0, 1]")->capture_default_str();
+  cmd->add_option("--beta", opts->beta, "Trend smoothing in [0, 1]")->capture_default_str();
+  cmd->add_option("--gamma", opts->gamma, "Seasonal smoothing in [0, 1]")->capture_default_str();
+  cmd->add_option("--phi", opts->phi, "Damping in (0, 1] (with --damped)")->capture_default_str();
+  cmd->add_option("--initialization", opts->initialization, "Initial states")
+      ->check(CLI::IsMember({"known", "heuristic", "estimated"}))
+      ->capture_default_str();
+  cmd->add_option("--initial-level", opts->initial_level, "Initial level (known)");
+  cmd->add_option("--initial-trend", opts->initial_trend, "Initial trend (known)");
+  cmd->add_option("--initial-seasonal", opts->initial_seasonal,
+                  "Initial seasonals, comma-separated, one per season step (known)");
+  cmd->add_option("--horizon,-H", opts->horizon, "Steps to forecast")->capture_default_str();
+  cmd->add_flag("--fit", opts->fit,
+                "Fit alpha, beta, gamma (and phi) first (and the initial states with "
+                "--initialization estimated)");
+  cmd->add_option("--fit-horizon", opts->fit_horizon,
+                  "Objective of --fit: 1 = one-step SSE; H > 1 = squared error H steps ahead")
+      ->capture_default_str();
+  cmd->add_option("--baseline", opts->baseline,
+                  "Baseline parameters alpha,beta,gamma[,phi] scored beside the fit on the "
+                  "hold-out (e.g. 0.9,0.9,0.9)");
+  cmd->add_option("--holdout", opts->holdout,
+                  "Points held out to score --fit (0: one season, or a fifth without season)")
+      ->capture_default_str();
+  cmd->add_option("--history-size", opts->history_size, "Linear: fit the last N points (0: all)")
+      ->capture_default_str();
+  cmd->add_option("--look-ahead", opts->look_ahead,
+                  "Linear: predict this many seconds after the last point (instead of --horizon "
+                  "steps)");
+  cmd->add_option("--output,-o", opts->output, "Output format")
+      ->check(CLI::IsMember({"csv", "json"}))
+      ->capture_default_str();
+  cmd->add_flag("--show-initial", opts->show_initial,
+                "Also print the initial seasonal vector (reusable with --initialization known)");
+  cmd->callback([opts, &exit_code] { exit_code = RunForecast(*opts); });
+}
+
+}  // namespace cpa::cli
