@@ -19,7 +19,8 @@ Result<std::unique_ptr<Autoscaler>> Autoscaler::Create(config::Config config, Cl
   }
   auto a = std::unique_ptr<Autoscaler>(new Autoscaler(std::move(config), cluster, clock));
   a->id_ = a->config_.namespace_ + "/" + a->config_.scale_target_ref->name;
-  a->metric_parallelism_ = std::max(1, options.metric_parallelism);
+  a->metric_parallelism_ =
+      options.metric_parallelism > 0 ? options.metric_parallelism : a->config_.metric_parallelism;
   auto make = [](const std::optional<config::MethodConfig>& c, std::string_view name,
                  std::unique_ptr<Method>& out) -> Status {
     if (!c) return OkStatus();
@@ -29,8 +30,16 @@ Result<std::unique_ptr<Autoscaler>> Autoscaler::Create(config::Config config, Cl
     return OkStatus();
   };
   const auto& c = a->config_;
-  CPA_RETURN_IF_ERROR(make(c.metric, "metric", a->metric_));
-  CPA_RETURN_IF_ERROR(make(c.evaluate, "evaluate", a->evaluate_));
+  if (options.metric) {
+    a->metric_ = std::move(options.metric);
+  } else {
+    CPA_RETURN_IF_ERROR(make(c.metric, "metric", a->metric_));
+  }
+  if (options.evaluate) {
+    a->evaluate_ = std::move(options.evaluate);
+  } else {
+    CPA_RETURN_IF_ERROR(make(c.evaluate, "evaluate", a->evaluate_));
+  }
   CPA_RETURN_IF_ERROR(make(c.pre_metric, "preMetric", a->hooks_.pre_metric));
   CPA_RETURN_IF_ERROR(make(c.post_metric, "postMetric", a->hooks_.post_metric));
   CPA_RETURN_IF_ERROR(make(c.pre_evaluate, "preEvaluate", a->hooks_.pre_evaluate));

@@ -24,6 +24,9 @@ namespace cpa::engine {
 struct AutoscalerOptions {
   int metric_parallelism = 4;                // per-pod metric calls at once
   std::unique_ptr<DecisionHistory> history;  // default: in memory
+  // In-process methods used instead of the config's metric/evaluate (embedding, benchmarks).
+  std::unique_ptr<Method> metric;
+  std::unique_ptr<Method> evaluate;
 };
 
 class Autoscaler {

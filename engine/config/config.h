@@ -92,6 +92,7 @@ struct Config {
   bool require_kubernetes_metrics = false;
   int64_t initial_readiness_delay_s = 30;
   int64_t cpu_initialization_period_s = 300;
+  int metric_parallelism = 4;  // ours: per-pod metric calls running at once
 };
 
 }  // namespace cpa::config

@@ -94,6 +94,7 @@ JsonDocument ConfigToJson(const Config& c) {
   doc.AddMember("requireKubernetesMetrics", c.require_kubernetes_metrics, a);
   doc.AddMember("initialReadinessDelay", c.initial_readiness_delay_s, a);
   doc.AddMember("cpuInitializationPeriod", c.cpu_initialization_period_s, a);
+  doc.AddMember("metricParallelism", c.metric_parallelism, a);
   return doc;
 }
 

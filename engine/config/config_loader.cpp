@@ -35,6 +35,7 @@ constexpr TopLevelKey kTopLevelKeys[] = {
     {"logVerbosity", KeyKind::kInt},
     {"maxReplicas", KeyKind::kInt},
     {"metric", KeyKind::kObject},
+    {"metricParallelism", KeyKind::kInt},
     {"minReplicas", KeyKind::kInt},
     {"namespace", KeyKind::kString},
     {"postEvaluate", KeyKind::kObject},
@@ -375,6 +376,9 @@ void Validate(Config& c, ConfigIssues& issues) {
                  fmt::format("must be >= 0 (seconds), got {}", c.cpu_initialization_period_s));
   }
   if (c.namespace_.empty()) issues.Error("namespace", "must not be empty");
+  if (c.metric_parallelism < 1 || c.metric_parallelism > 256) {
+    issues.Error("metricParallelism", fmt::format("must be 1-256, got {}", c.metric_parallelism));
+  }
 }
 
 Config ParseConfig(const JsonValue& root, ConfigIssues& issues, bool require_target) {
@@ -423,6 +427,7 @@ Config ParseConfig(const JsonValue& root, ConfigIssues& issues, bool require_tar
   r.Bool("requireKubernetesMetrics", c.require_kubernetes_metrics);
   r.Int("initialReadinessDelay", c.initial_readiness_delay_s);
   r.Int("cpuInitializationPeriod", c.cpu_initialization_period_s);
+  r.Int("metricParallelism", c.metric_parallelism);
   r.Finish();
   Validate(c, issues);
   return c;

@@ -4,9 +4,11 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -187,19 +189,30 @@ Result<std::string> ShellMethod::Call(std::string_view input, std::stop_token st
     ::waitpid(pid, &status, 0);
     return std::unexpected(*failure);
   }
-  // Output is closed; the child exits now or soon. Bound the wait by the deadline.
+  // Output is closed; the child exits now or soon. Wait for it (a pidfd when the kernel has
+  // them, else short sleeps), bounded by the deadline.
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   while (true) {
     pid_t r = ::waitpid(pid, &status, WNOHANG);
     if (r == pid) break;
     if (r < 0 && errno != EINTR) break;
-    if (Clock::now() >= deadline || stop.stop_requested()) {
+    auto now = Clock::now();
+    if (now >= deadline || stop.stop_requested()) {
       ::kill(-pid, SIGKILL);
       ::waitpid(pid, &status, 0);
+      if (pidfd >= 0) ::close(pidfd);
       return MakeErrorF(ErrorCode::kDeadlineExceeded, "{}: timed out after {} ms", name_,
                         timeout_ms_);
     }
-    ::usleep(1000);
+    if (pidfd >= 0) {
+      pollfd p{pidfd, POLLIN, 0};
+      auto wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
+      ::poll(&p, 1, static_cast<int>(std::clamp<int64_t>(wait_ms, 1, 100)));
+    } else {
+      ::usleep(1000);
+    }
   }
+  if (pidfd >= 0) ::close(pidfd);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     return MakeErrorF(ErrorCode::kUnavailable, "{}: \"{}\" {}; stderr: {}", name_,
                       config_.entrypoint, DescribeStatus(status), QuoteForError(stderr_text, 500));
