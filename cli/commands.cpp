@@ -6,6 +6,7 @@ void RegisterCommands(CLI::App& app, int& exit_code) {
   // Sorted by name; each capability adds its line here.
   RegisterConfigCommand(app, exit_code);
   RegisterForecastCommand(app, exit_code);
+  RegisterHistoryCommand(app, exit_code);
   RegisterVersionCommand(app, exit_code);
 }
 

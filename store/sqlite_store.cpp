@@ -848,10 +848,11 @@ Result<std::unique_ptr<Store>> OpenFile(const StoreOptions& options) {
   if (!version) return std::unexpected(version.error());
   if (options.read_only) {
     if (*version < kSchemaVersion) {
-      return MakeErrorF(ErrorCode::kFailedPrecondition,
-                        "store file \"{}\" has schema version {}, older than {}; open it for "
-                        "writing once to upgrade it",
-                        path, *version, kSchemaVersion);
+      return MakeErrorF(
+          ErrorCode::kFailedPrecondition,
+          "store file \"{}\" has schema version {}, older than {}; upgrade it by opening it "
+          "for writing once (`cpa run`, or `cpa history ... --upgrade`)",
+          path, *version, kSchemaVersion);
     }
   } else {
     // Journal mode is the first write to the file: only after it has been recognized.
