@@ -1,0 +1,100 @@
+// HTTP(S) transport to one API server: a pool of keep-alive connections (cpp-httplib) and
+// bearer-token / mTLS authentication.
+//
+// One httplib client is not safe for concurrent requests, so each request borrows a client from
+// a pool for its duration and returns it afterwards (idle connections are reused; concurrent
+// requests open more). A token file is re-read whenever it changes on disk, and once more when the
+// server answers 401, so rotated service-account tokens are picked up. Thread-safe: any thread
+// may call Send/Stream concurrently. The Transport must outlive calls in flight.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+#include "kube/config.h"
+
+namespace httplib {
+class ClientImpl;
+}
+
+namespace cpa::kube {
+
+struct HttpRequest {
+  std::string method = "GET";  // GET, POST, PUT, PATCH, DELETE
+  std::string path;            // absolute path with an already-encoded query string
+  std::string body;
+  std::string content_type;              // e.g. "application/merge-patch+json"
+  std::chrono::milliseconds timeout{0};  // 0 = the config's request_timeout
+};
+
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+};
+
+class Transport {
+ public:
+  // Validates the config and loads certificates. kInvalidArgument for a bad config or unreadable
+  // certificate/key.
+  static Result<std::unique_ptr<Transport>> Create(const ConnectionConfig& config);
+  ~Transport();
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
+
+  // Sends a request and returns the response whatever its status; transport failures are
+  // errors (kUnavailable: connection refused/reset, TLS failure; kDeadlineExceeded: timeout;
+  // kUnauthenticated: server certificate rejected).
+  Result<HttpResponse> Send(const HttpRequest& request);
+
+  // Sends a request whose response body is delivered in chunks as it arrives. `on_status` sees
+  // the status first (return false to stop, e.g. on an error status: the body then goes to
+  // `error_body`); `on_chunk` gets every chunk (return false to stop). Returns the HTTP status
+  // when the server ends the stream, or when `on_chunk` or `stop` ended it early.
+  // `idle_timeout` bounds the wait for the next chunk (0 = none beyond the config's timeout).
+  Result<int> Stream(const HttpRequest& request,
+                     const std::function<bool(std::string_view)>& on_chunk, std::string* error_body,
+                     std::stop_token stop);
+
+  const ConnectionConfig& config() const { return config_; }
+
+  // Connections currently idle in the pool (tests and benchmarks).
+  size_t IdleConnections() const;
+
+ private:
+  explicit Transport(ConnectionConfig config);
+  Status Init();
+  std::unique_ptr<httplib::ClientImpl> Acquire();
+  void Release(std::unique_ptr<httplib::ClientImpl> client);
+  Result<std::unique_ptr<httplib::ClientImpl>> NewClient();
+  // The current bearer token (re-reading the token file when it changed, or when forced).
+  std::string Token(bool force_reload);
+
+  ConnectionConfig config_;
+  std::string scheme_host_port_;
+  std::string host_;
+  int port_ = 0;
+  bool tls_ = false;
+  struct TlsMaterial;  // CA file path, in-memory client certificate and key
+  std::unique_ptr<TlsMaterial> tls_material_;
+
+  mutable std::mutex mu_;
+  std::vector<std::unique_ptr<httplib::ClientImpl>> idle_;
+
+  std::mutex token_mu_;
+  std::string token_;
+  struct FileStamp {
+    long long mtime_ns = -1;
+    long long size = -1;
+    unsigned long long inode = 0;
+    bool operator==(const FileStamp&) const = default;
+  } token_stamp_;
+};
+
+}  // namespace cpa::kube
