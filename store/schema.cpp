@@ -17,8 +17,10 @@ namespace {
 //    retention deletes from the start of that range.
 //  - points.text is NULL when the raw text is exactly the canonical form of value (the common
 //    case), which halves the row size; it is read back as FormatNumber(value).
-//  - evaluations carry a covering index (autoscaler_id, ts, target_replicas) for the downscale
-//    stabilization max.
+//  - evaluations, predictions and decisions are clustered the same way, keyed by (autoscaler,
+//    ms): the downscale stabilization max is one short range of the evaluations table, and a
+//    run's commit touches one page per table. A second record in the same millisecond replaces
+//    the first.
 constexpr const char* kCreateV2 = R"sql(
 CREATE TABLE autoscalers (
   id INTEGER PRIMARY KEY,
@@ -40,20 +42,19 @@ CREATE TABLE points (
   PRIMARY KEY (autoscaler_id, ts, series_id)
 ) WITHOUT ROWID;
 CREATE TABLE evaluations (
-  id INTEGER PRIMARY KEY,
   autoscaler_id INTEGER NOT NULL,
   ts INTEGER NOT NULL,
-  target_replicas INTEGER NOT NULL
-);
-CREATE INDEX evaluations_by_time ON evaluations (autoscaler_id, ts, target_replicas);
+  target_replicas INTEGER NOT NULL,
+  PRIMARY KEY (autoscaler_id, ts)
+) WITHOUT ROWID;
 CREATE TABLE predictions (
-  evaluation_id INTEGER NOT NULL,
+  autoscaler_id INTEGER NOT NULL,
+  ts INTEGER NOT NULL,
   model TEXT NOT NULL,
   value REAL NOT NULL,
-  PRIMARY KEY (evaluation_id, model)
+  PRIMARY KEY (autoscaler_id, ts, model)
 ) WITHOUT ROWID;
 CREATE TABLE decisions (
-  id INTEGER PRIMARY KEY,
   autoscaler_id INTEGER NOT NULL,
   ts INTEGER NOT NULL,
   current_replicas INTEGER,
@@ -61,11 +62,11 @@ CREATE TABLE decisions (
   stabilized_target INTEGER,
   applied INTEGER NOT NULL,
   run_type TEXT NOT NULL,
-  error TEXT
-);
-CREATE INDEX decisions_by_time ON decisions (autoscaler_id, ts);
+  error TEXT,
+  PRIMARY KEY (autoscaler_id, ts)
+) WITHOUT ROWID;
 CREATE TRIGGER evaluations_delete_predictions AFTER DELETE ON evaluations BEGIN
-  DELETE FROM predictions WHERE evaluation_id = old.id;
+  DELETE FROM predictions WHERE autoscaler_id = old.autoscaler_id AND ts = old.ts;
 END;
 )sql";
 
@@ -93,10 +94,10 @@ INSERT OR REPLACE INTO points (autoscaler_id, ts, series_id, value, text)
   FROM v1_metrics m JOIN autoscalers a ON a.name = m.autoscaler
   JOIN series s ON s.autoscaler_id = a.id AND s.resource = m.resource AND s.metric = 'value'
   ORDER BY m.rowid;
-INSERT INTO evaluations (autoscaler_id, ts, target_replicas)
+INSERT OR REPLACE INTO evaluations (autoscaler_id, ts, target_replicas)
   SELECT a.id, e.ts, e.target_replicas FROM v1_evaluations e JOIN autoscalers a ON a.name = e.autoscaler
   ORDER BY e.rowid;
-INSERT INTO decisions (autoscaler_id, ts, current_replicas, raw_target, stabilized_target, applied,
+INSERT OR REPLACE INTO decisions (autoscaler_id, ts, current_replicas, raw_target, stabilized_target, applied,
                        run_type, error)
   SELECT a.id, d.ts, d.current_replicas, d.target_replicas, d.target_replicas, d.applied != 0,
          'scaler', NULL

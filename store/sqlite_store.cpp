@@ -213,43 +213,71 @@ Status SqliteStore::WriteRun(const RunRecord& run, int64_t autoscaler_id, int64_
     touched_series_[autoscaler_id].insert(*series_id);
   }
   if (run.evaluation) {
+    // Same autoscaler and millisecond as a stored evaluation: the newer one replaces it.
     auto insert = writer_->Prepare(
-        "INSERT INTO evaluations (autoscaler_id, ts, target_replicas) VALUES (?1, ?2, ?3)");
+        "INSERT OR IGNORE INTO evaluations (autoscaler_id, ts, target_replicas) VALUES (?1, ?2, "
+        "?3)");
     if (!insert) return std::unexpected(insert.error());
     CPA_RETURN_IF_ERROR(
         insert->Bind(1, autoscaler_id).Bind(2, ts).Bind(3, run.evaluation->target_replicas).Run());
-    int64_t evaluation_id = writer_->LastInsertRowId();
+    if (writer_->Changes() > 0) {
+      if (auto it = counts_.find({Table::kEvaluations, autoscaler_id}); it != counts_.end()) {
+        ++it->second;
+      }
+    } else {
+      auto update = writer_->Prepare(
+          "UPDATE evaluations SET target_replicas = ?3 WHERE autoscaler_id = ?1 AND ts = ?2");
+      if (!update) return std::unexpected(update.error());
+      CPA_RETURN_IF_ERROR(update->Bind(1, autoscaler_id)
+                              .Bind(2, ts)
+                              .Bind(3, run.evaluation->target_replicas)
+                              .Run());
+      auto clear = writer_->Prepare("DELETE FROM predictions WHERE autoscaler_id = ?1 AND ts = ?2");
+      if (!clear) return std::unexpected(clear.error());
+      CPA_RETURN_IF_ERROR(clear->Bind(1, autoscaler_id).Bind(2, ts).Run());
+    }
     for (const auto& [model, value] : run.evaluation->predictions) {
       auto prediction = writer_->Prepare(
-          "INSERT OR REPLACE INTO predictions (evaluation_id, model, value) VALUES (?1, ?2, ?3)");
+          "INSERT OR REPLACE INTO predictions (autoscaler_id, ts, model, value) VALUES (?1, ?2, "
+          "?3, ?4)");
       if (!prediction) return std::unexpected(prediction.error());
-      CPA_RETURN_IF_ERROR(prediction->Bind(1, evaluation_id).Bind(2, model).Bind(3, value).Run());
-    }
-    if (auto it = counts_.find({Table::kEvaluations, autoscaler_id}); it != counts_.end()) {
-      ++it->second;
+      CPA_RETURN_IF_ERROR(
+          prediction->Bind(1, autoscaler_id).Bind(2, ts).Bind(3, model).Bind(4, value).Run());
     }
   }
   if (run.decision) {
     const Decision& d = *run.decision;
+    auto bind = [&](Stmt& stmt) {
+      stmt.Bind(1, autoscaler_id)
+          .Bind(2, ts)
+          .Bind(3, d.current_replicas)
+          .Bind(4, d.raw_target)
+          .Bind(5, d.stabilized_target)
+          .Bind(6, int64_t{d.applied ? 1 : 0})
+          .Bind(7, d.run_type);
+      if (d.error.empty()) {
+        stmt.BindNull(8);
+      } else {
+        stmt.Bind(8, d.error);
+      }
+    };
     auto insert = writer_->Prepare(
-        "INSERT INTO decisions (autoscaler_id, ts, current_replicas, raw_target, "
+        "INSERT OR IGNORE INTO decisions (autoscaler_id, ts, current_replicas, raw_target, "
         "stabilized_target, applied, run_type, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (!insert) return std::unexpected(insert.error());
-    insert->Bind(1, autoscaler_id)
-        .Bind(2, ts)
-        .Bind(3, d.current_replicas)
-        .Bind(4, d.raw_target)
-        .Bind(5, d.stabilized_target)
-        .Bind(6, int64_t{d.applied ? 1 : 0})
-        .Bind(7, d.run_type);
-    if (d.error.empty()) {
-      insert->BindNull(8);
-    } else {
-      insert->Bind(8, d.error);
-    }
+    bind(*insert);
     CPA_RETURN_IF_ERROR(insert->Run());
-    if (auto it = counts_.find({Table::kDecisions, autoscaler_id}); it != counts_.end()) {
-      ++it->second;
+    if (writer_->Changes() > 0) {
+      if (auto it = counts_.find({Table::kDecisions, autoscaler_id}); it != counts_.end()) {
+        ++it->second;
+      }
+    } else {
+      auto update = writer_->Prepare(
+          "UPDATE decisions SET current_replicas = ?3, raw_target = ?4, stabilized_target = ?5, "
+          "applied = ?6, run_type = ?7, error = ?8 WHERE autoscaler_id = ?1 AND ts = ?2");
+      if (!update) return std::unexpected(update.error());
+      bind(*update);
+      CPA_RETURN_IF_ERROR(update->Run());
     }
   }
   return OkStatus();
@@ -499,9 +527,7 @@ Result<std::vector<Sample>> SqliteStore::ColumnValues(Db& db, int64_t autoscaler
       sql = "SELECT ts, target_replicas FROM evaluations WHERE autoscaler_id = ?1";
       break;
     case SeriesKind::kPrediction:
-      sql =
-          "SELECT e.ts, p.value FROM evaluations e JOIN predictions p ON p.evaluation_id = e.id "
-          "AND p.model = ?5 WHERE e.autoscaler_id = ?1";
+      sql = "SELECT ts, value FROM predictions WHERE model = ?5 AND autoscaler_id = ?1";
       break;
     case SeriesKind::kDecisionCurrent:
       sql = "SELECT ts, current_replicas FROM decisions WHERE autoscaler_id = ?1";
@@ -515,11 +541,9 @@ Result<std::vector<Sample>> SqliteStore::ColumnValues(Db& db, int64_t autoscaler
     case SeriesKind::kMetric:
       return MakeError(ErrorCode::kInternal, "metric series are not a column");
   }
-  const std::string prefix = ref.kind == SeriesKind::kPrediction ? "e." : "";
-  sql += fmt::format(" AND {0}ts >= ?2 AND {0}ts < ?3", prefix);
+  sql += " AND ts >= ?2 AND ts < ?3";
   const bool last = query.last > 0;
-  sql += last ? fmt::format(" ORDER BY {0}ts DESC, {0}id DESC LIMIT ?4", prefix)
-              : fmt::format(" ORDER BY {0}ts, {0}id", prefix);
+  sql += last ? " ORDER BY ts DESC LIMIT ?4" : " ORDER BY ts";
   auto select = db.Prepare(sql);
   if (!select) return std::unexpected(select.error());
   select->Bind(1, autoscaler_id)
@@ -654,8 +678,8 @@ Result<std::optional<double>> SqliteStore::Aggregate(const SeriesRef& series, co
           break;
         case SeriesKind::kPrediction:
           sql = fmt::format(
-              "SELECT {}(p.value) FROM evaluations e JOIN predictions p ON p.evaluation_id = e.id "
-              "AND p.model = ?4 WHERE e.autoscaler_id = ?1 AND e.ts >= ?2 AND e.ts < ?3",
+              "SELECT {}(value) FROM predictions WHERE autoscaler_id = ?1 AND ts >= ?2 AND ts < ?3 "
+              "AND model = ?4",
               fn);
           break;
         default: {
@@ -695,32 +719,37 @@ Result<std::vector<EvaluationRow>> SqliteStore::Evaluations(std::string_view aut
     if (!*id) return out;
     const bool last = query.last > 0;
     auto select = db.Prepare(
-        last ? "SELECT id, ts, target_replicas FROM evaluations WHERE autoscaler_id = ?1 AND "
-               "ts >= ?2 AND ts < ?3 ORDER BY ts DESC, id DESC LIMIT ?4"
-             : "SELECT id, ts, target_replicas FROM evaluations WHERE autoscaler_id = ?1 AND "
-               "ts >= ?2 AND ts < ?3 ORDER BY ts, id");
+        last ? "SELECT ts, target_replicas FROM evaluations WHERE autoscaler_id = ?1 AND "
+               "ts >= ?2 AND ts < ?3 ORDER BY ts DESC LIMIT ?4"
+             : "SELECT ts, target_replicas FROM evaluations WHERE autoscaler_id = ?1 AND "
+               "ts >= ?2 AND ts < ?3 ORDER BY ts");
     if (!select) return std::unexpected(select.error());
     select->Bind(1, **id)
         .Bind(2, ToMillis(query.window.from))
         .Bind(3, ToMillisCeil(query.window.to));
     if (last) select->Bind(4, static_cast<int64_t>(query.last));
-    std::vector<int64_t> row_ids;
+    std::map<int64_t, size_t> index_by_ts;
     while (true) {
       auto row = select->Step();
       if (!row) return std::unexpected(row.error());
       if (!*row) break;
-      row_ids.push_back(select->Int(0));
-      out.push_back(EvaluationRow{FromMillis(select->Int(1)), Evaluation{select->Int(2), {}}});
+      index_by_ts[select->Int(0)] = out.size();
+      out.push_back(EvaluationRow{FromMillis(select->Int(0)), Evaluation{select->Int(1), {}}});
     }
-    for (size_t i = 0; i < out.size(); ++i) {
-      auto pred = db.Prepare("SELECT model, value FROM predictions WHERE evaluation_id = ?1");
+    if (!out.empty()) {
+      // The predictions of the rows read: one range of the predictions table.
+      auto pred = db.Prepare(
+          "SELECT ts, model, value FROM predictions WHERE autoscaler_id = ?1 AND ts >= ?2 AND "
+          "ts <= ?3");
       if (!pred) return std::unexpected(pred.error());
-      pred->Bind(1, row_ids[i]);
+      pred->Bind(1, **id).Bind(2, index_by_ts.begin()->first).Bind(3, index_by_ts.rbegin()->first);
       while (true) {
         auto row = pred->Step();
         if (!row) return std::unexpected(row.error());
         if (!*row) break;
-        out[i].evaluation.predictions.emplace(pred->Text(0), pred->Double(1));
+        auto it = index_by_ts.find(pred->Int(0));
+        if (it == index_by_ts.end()) continue;
+        out[it->second].evaluation.predictions.emplace(pred->Text(1), pred->Double(2));
       }
     }
     if (last) std::reverse(out.begin(), out.end());
@@ -739,10 +768,10 @@ Result<std::vector<DecisionRow>> SqliteStore::Decisions(std::string_view autosca
     auto select = db.Prepare(
         last ? "SELECT ts, current_replicas, raw_target, stabilized_target, applied, run_type, "
                "error FROM decisions WHERE autoscaler_id = ?1 AND ts >= ?2 AND ts < ?3 "
-               "ORDER BY ts DESC, id DESC LIMIT ?4"
+               "ORDER BY ts DESC LIMIT ?4"
              : "SELECT ts, current_replicas, raw_target, stabilized_target, applied, run_type, "
                "error FROM decisions WHERE autoscaler_id = ?1 AND ts >= ?2 AND ts < ?3 "
-               "ORDER BY ts, id");
+               "ORDER BY ts");
     if (!select) return std::unexpected(select.error());
     select->Bind(1, **id)
         .Bind(2, ToMillis(query.window.from))

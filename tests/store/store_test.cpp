@@ -222,6 +222,31 @@ TEST_P(StoreTest, EvaluationsKeepPredictionsAndDecisionsKeepEveryField) {
   EXPECT_EQ(ToMillis((*last_decision)[0].time), 75'000);
 }
 
+TEST_P(StoreTest, SameMillisecondEvaluationAndDecisionReplaceTheEarlierOnes) {
+  auto store = Open();
+  RunRecord first;
+  first.autoscaler = "a/b";
+  first.time = Ms(1000);
+  first.evaluation = Evaluation{5, {{"old-model", 1.0}}};
+  first.decision = Decision{1, 5, 5, true, "scaler", ""};
+  RunRecord second = first;
+  second.evaluation = Evaluation{6, {{"new-model", 2.0}}};
+  second.decision = Decision{1, 6, 4, false, "api", "later"};
+  ASSERT_TRUE(store->Record(first));
+  ASSERT_TRUE(store->Record(second));
+  auto evaluations = store->Evaluations("a/b", {});
+  ASSERT_TRUE(evaluations);
+  ASSERT_EQ(evaluations->size(), 1u);
+  EXPECT_EQ((*evaluations)[0].evaluation.target_replicas, 6);
+  EXPECT_EQ((*evaluations)[0].evaluation.predictions,
+            (std::map<std::string, double>{{"new-model", 2.0}}));
+  auto decisions = store->Decisions("a/b", {});
+  ASSERT_TRUE(decisions);
+  ASSERT_EQ(decisions->size(), 1u);
+  EXPECT_EQ((*decisions)[0].decision.stabilized_target, 4);
+  EXPECT_EQ((*decisions)[0].decision.error, "later");
+}
+
 TEST_P(StoreTest, ListsAutoscalersSorted) {
   auto store = Open();
   ASSERT_TRUE(store->Record(EvaluationRun("z/last", 1, 1)));
