@@ -358,6 +358,11 @@ Result<FitResult> FitHoltWinters(const HoltWintersOptions& options, std::span<co
   CPA_RETURN_IF_ERROR(options.Validate());
   CPA_RETURN_IF_ERROR(fit.Validate());
   CPA_RETURN_IF_ERROR(ValidateSeries(options, y));
+  if (static_cast<size_t>(fit.horizon) >= y.size()) {
+    return MakeErrorF(ErrorCode::kInvalidArgument,
+                      "fit horizon {} must be shorter than the series ({} points)", fit.horizon,
+                      y.size());
+  }
   if (fit.baseline) {
     HoltWintersOptions baseline = options;
     baseline.params = *fit.baseline;

@@ -166,6 +166,35 @@ TEST(FitHoltWinters, HorizonObjectiveMinimizesHorizonLoss) {
   EXPECT_GT(fit4->objective, 0.0);
 }
 
+TEST(FitHoltWinters, HorizonLossScoresFrozenStateForecasts) {
+  // alpha = beta = gamma = 0: the H-step forecast made before y_t for time t + H - 1 is
+  // l0 + (t + H) b0 + s0[(t + H - 1) mod m].
+  HoltWintersOptions o = Options(Trend::kAdditive, false, Seasonal::kAdditive, 3);
+  o.params = {0.0, 0.0, 0.0, 1.0};
+  const InitialState init{2.0, 0.5, {1.0, -1.0, 0.0}};
+  const std::vector<double> y(10, 0.0);
+  std::vector<double> predictions;
+  const double loss = HorizonLoss(o, init, y, 4, 5, &predictions);
+  ASSERT_EQ(predictions.size(), 5u);
+  double expected_loss = 0.0;
+  for (int target = 5; target < 10; ++target) {
+    const int t = target - 3;
+    const double expected = 2.0 + 0.5 * (t + 4) + init.seasonal[target % 3];
+    EXPECT_DOUBLE_EQ(predictions[target - 5], expected) << "target " << target;
+    expected_loss += expected * expected;
+  }
+  EXPECT_DOUBLE_EQ(loss, expected_loss);
+}
+
+TEST(FitHoltWinters, RejectsHorizonNotShorterThanSeries) {
+  FitOptions fit;
+  fit.horizon = 48;
+  auto r = FitHoltWinters(Options(Trend::kAdditive, false, Seasonal::kAdditive, 12),
+                          Series(48, 12, 1), fit);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_THAT(r.error().message, ::testing::HasSubstr("shorter than the series"));
+}
+
 TEST(FitHoltWinters, ReportsHoldoutMetricsForFittedAndBaseline) {
   const std::vector<double> y = Series(120, 12, 2);
   const HoltWintersOptions o = Options(Trend::kAdditive, false, Seasonal::kAdditive, 12);
