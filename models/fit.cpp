@@ -89,7 +89,30 @@ HoltWintersParams FitSmoothing(const HoltWintersOptions& options, const InitialS
     while (i < dim && ++counter[i] == grid_size(i)) counter[i++] = 0;
     if (i == dim) break;
   }
-  for (auto& [value, point] : scored) value = problem.Eval(point.data());
+  // Grid points are scored with early abandon: a recursion whose running loss already exceeds
+  // the third best complete loss cannot be one of the 3 starts, so it stops there.
+  std::vector<double> best3 = {kPenalty, kPenalty, kPenalty};
+  for (auto& [value, point] : scored) {
+    ++problem.evaluations;
+    HoltWintersOptions& o = problem.options;
+    for (size_t i = 0; i < dim; ++i) ParamRef(o.params, problem.active[i]) = point[i];
+    const double cutoff = best3[2];
+    const size_t h1 = static_cast<size_t>(horizon - 1);
+    const size_t n = y.size();
+    double loss = 0.0;
+    internal::Run(o, o.params, initial, y, horizon, [&](size_t t, double, double yhat_h) {
+      if (t + h1 < n) {
+        const double e = y[t + h1] - yhat_h;
+        loss += e * e;
+      }
+      return loss <= cutoff;  // NaN compares false: stop
+    });
+    value = std::isfinite(loss) && loss <= cutoff ? loss : kPenalty;
+    if (value < best3[2]) {
+      best3[2] = value;
+      std::sort(best3.begin(), best3.end());
+    }
+  }
   if (extra_start != nullptr) {
     HoltWintersParams p = *extra_start;
     for (size_t i = 0; i < dim; ++i) {
@@ -115,8 +138,8 @@ HoltWintersParams FitSmoothing(const HoltWintersOptions& options, const InitialS
     nlopt_set_lower_bounds(opt, lb.data());
     nlopt_set_upper_bounds(opt, ub.data());
     nlopt_set_min_objective(opt, SmoothingObjective, &problem);
-    nlopt_set_xtol_rel(opt, 1e-6);
-    nlopt_set_ftol_rel(opt, 1e-10);
+    nlopt_set_xtol_rel(opt, 1e-4);
+    nlopt_set_ftol_rel(opt, 1e-8);
     nlopt_set_maxeval(opt, max_evaluations);
     nlopt_set_initial_step(opt, step.data());
     double value = scored[s].first;

@@ -5,13 +5,15 @@
 
 #include <cmath>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include "models/holt_winters.h"
 
 namespace cpa::models::internal {
 
-// Calls on_step(t, one_step_prediction, horizon_prediction) for t = 0..n-1, where the horizon
+// Calls on_step(t, one_step_prediction, horizon_prediction) for t = 0..n-1 (stopping early when
+// on_step returns a bool and it is false; the final state is then partial), where the horizon
 // prediction is the `horizon`-step-ahead forecast of y[t + horizon - 1] made from the state
 // before y[t] (equal to the one-step prediction when horizon == 1), and returns the final state.
 template <Trend kTrend, Seasonal kSeasonal, typename OnStep>
@@ -83,7 +85,11 @@ FinalState RunKernel(const HoltWintersParams& p, double phi, int m, const Initia
         yhat_h = base_h;
       }
     }
-    on_step(t, yhat, yhat_h);
+    if constexpr (std::is_same_v<decltype(on_step(t, yhat, yhat_h)), bool>) {
+      if (!on_step(t, yhat, yhat_h)) break;  // the caller has seen enough
+    } else {
+      on_step(t, yhat, yhat_h);
+    }
     double l_new;
     if constexpr (kTrend == Trend::kAdditive) {
       // The same update written as a linear map of (l, b) plus the input u, which shortens the
