@@ -36,6 +36,15 @@ Result<int32_t> Int32Member(const JsonValue& object, std::string_view key, bool 
   return v->GetInt();
 }
 
+// A namespaced object needs a namespace: an empty one would address every namespace.
+Status RequireNamespace(const ResourceInfo& info, std::string_view ns) {
+  if (info.namespaced && ns.empty()) {
+    return MakeErrorF(ErrorCode::kInvalidArgument, "{} are namespaced: a namespace is required",
+                      info.GroupResource());
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 Result<Scale> ParseScale(const JsonValue& scale) {
@@ -121,6 +130,7 @@ Result<ResourceInfo> Client::ResolveObject(const JsonValue& object) {
 Result<Scale> Client::GetScale(const ObjectRef& target, std::string_view ns) {
   auto info = Resolve(target.api_version, target.kind);
   if (!info) return std::unexpected(info.error());
+  CPA_RETURN_IF_ERROR(RequireNamespace(*info, ns));
   auto doc = RequestJson("GET", ResourcePath(*info, ns, target.name, "scale"));
   if (!doc) return std::unexpected(doc.error());
   return ParseScale(*doc);
@@ -136,6 +146,7 @@ Result<Scale> Client::PatchScaleReplicas(const ObjectRef& target, std::string_vi
   if (replicas < 0) return MakeErrorF(ErrorCode::kInvalidArgument, "replicas {} < 0", replicas);
   auto info = Resolve(target.api_version, target.kind);
   if (!info) return std::unexpected(info.error());
+  CPA_RETURN_IF_ERROR(RequireNamespace(*info, ns));
   std::string body;
   std::string_view content_type;
   if (format == ScalePatch::kMerge) {
@@ -158,13 +169,16 @@ Result<JsonDocument> Client::GetObject(const ObjectRef& ref, std::string_view ns
 }
 
 Result<JsonDocument> Client::ListPods(std::string_view ns, std::string_view selector) {
-  std::string path = fmt::format("/api/v1/namespaces/{}/pods", UrlEncode(ns));
+  std::string path =
+      ns.empty() ? "/api/v1/pods" : fmt::format("/api/v1/namespaces/{}/pods", UrlEncode(ns));
   AppendQuery(path, "labelSelector", selector);
   return RequestJson("GET", std::move(path));
 }
 
 Result<JsonDocument> Client::GetPodMetrics(std::string_view ns, std::string_view selector) {
-  std::string path = fmt::format("/apis/metrics.k8s.io/v1beta1/namespaces/{}/pods", UrlEncode(ns));
+  std::string path =
+      ns.empty() ? "/apis/metrics.k8s.io/v1beta1/pods"
+                 : fmt::format("/apis/metrics.k8s.io/v1beta1/namespaces/{}/pods", UrlEncode(ns));
   AppendQuery(path, "labelSelector", selector);
   return RequestJson("GET", std::move(path));
 }
@@ -202,7 +216,10 @@ Result<JsonDocument> Client::GetExternalMetric(std::string_view ns, std::string_
 Result<JsonDocument> Client::Create(std::string_view ns, const JsonValue& object) {
   auto info = ResolveObject(object);
   if (!info) return std::unexpected(info.error());
-  return RequestJson("POST", ResourcePath(*info, ns), ToJson(object));
+  std::string effective(ns);
+  if (effective.empty()) effective = MetadataString(object, "namespace");
+  CPA_RETURN_IF_ERROR(RequireNamespace(*info, effective));
+  return RequestJson("POST", ResourcePath(*info, effective), ToJson(object));
 }
 
 Result<JsonDocument> Client::Get(std::string_view api_version, std::string_view kind,
@@ -210,6 +227,7 @@ Result<JsonDocument> Client::Get(std::string_view api_version, std::string_view 
   auto info = Resolve(api_version, kind);
   if (!info) return std::unexpected(info.error());
   if (name.empty()) return MakeError(ErrorCode::kInvalidArgument, "name is required");
+  CPA_RETURN_IF_ERROR(RequireNamespace(*info, ns));
   return RequestJson("GET", ResourcePath(*info, ns, name));
 }
 
@@ -218,6 +236,7 @@ Result<JsonDocument> Client::Update(std::string_view ns, const JsonValue& object
   if (!info) return std::unexpected(info.error());
   std::string name = MetadataString(object, "name");
   if (name.empty()) return MakeError(ErrorCode::kInvalidArgument, "metadata.name is required");
+  CPA_RETURN_IF_ERROR(RequireNamespace(*info, ns));
   return RequestJson("PUT", ResourcePath(*info, ns, name), ToJson(object));
 }
 
@@ -226,6 +245,7 @@ Result<JsonDocument> Client::UpdateStatus(std::string_view ns, const JsonValue& 
   if (!info) return std::unexpected(info.error());
   std::string name = MetadataString(object, "name");
   if (name.empty()) return MakeError(ErrorCode::kInvalidArgument, "metadata.name is required");
+  CPA_RETURN_IF_ERROR(RequireNamespace(*info, ns));
   return RequestJson("PUT", ResourcePath(*info, ns, name, "status"), ToJson(object));
 }
 
@@ -235,6 +255,7 @@ Result<JsonDocument> Client::Patch(std::string_view api_version, std::string_vie
   auto info = Resolve(api_version, kind);
   if (!info) return std::unexpected(info.error());
   if (name.empty()) return MakeError(ErrorCode::kInvalidArgument, "name is required");
+  CPA_RETURN_IF_ERROR(RequireNamespace(*info, ns));
   return RequestJson("PATCH", ResourcePath(*info, ns, name, subresource), patch,
                      PatchContentType(type));
 }
@@ -245,6 +266,7 @@ Result<JsonDocument> Client::Delete(std::string_view api_version, std::string_vi
   auto info = Resolve(api_version, kind);
   if (!info) return std::unexpected(info.error());
   if (name.empty()) return MakeError(ErrorCode::kInvalidArgument, "name is required");
+  CPA_RETURN_IF_ERROR(RequireNamespace(*info, ns));
   std::string body =
       propagation_policy.empty()
           ? std::string()

@@ -133,7 +133,9 @@ class Client final : public Api {
                                    ScalePatch format);
 
   // --- Generic object operations (kind resolved through discovery) ---------------------------
-  // POST; the object's apiVersion/kind name the resource. kAlreadyExists on a duplicate.
+  // POST; the object's apiVersion/kind name the resource; `ns` empty = the object's
+  // metadata.namespace. kAlreadyExists on a duplicate. Every namespaced operation below needs a
+  // namespace (kInvalidArgument otherwise); List/Watch/ListPods with "" span all namespaces.
   Result<JsonDocument> Create(std::string_view ns, const JsonValue& object);
   Result<JsonDocument> Get(std::string_view api_version, std::string_view kind, std::string_view ns,
                            std::string_view name);

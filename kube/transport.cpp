@@ -29,6 +29,8 @@ struct Transport::TlsMaterial {
 namespace {
 
 constexpr size_t kMaxIdleConnections = 16;
+// A response body larger than this is an error rather than an out-of-memory.
+constexpr size_t kMaxResponseBytes = size_t{512} << 20;
 
 Result<std::string> ReadWholeFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -265,7 +267,32 @@ Result<HttpResponse> Transport::Send(const HttpRequest& request) {
     }
     ApplyTimeout(*client, timeout);
     httplib::Request req = BuildRequest(request, Token(attempt > 0));
+    // Receive into one buffer sized from Content-Length (a LIST of 1,000 pods is ~1 MB; growing
+    // a string by doubling would allocate twice that).
+    std::string body;
+    int status = 0;
+    req.response_handler = [&](const httplib::Response& response) {
+      status = response.status;
+      if (response.has_header("Content-Length")) {
+        auto length = response.get_header_value<uint64_t>("Content-Length");
+        if (length <= kMaxResponseBytes) body.reserve(static_cast<size_t>(length));
+      }
+      return true;
+    };
+    bool too_large = false;
+    req.content_receiver = [&](const char* data, size_t length, uint64_t, uint64_t) {
+      if (body.size() + length > kMaxResponseBytes) {
+        too_large = true;
+        return false;
+      }
+      body.append(data, length);
+      return true;
+    };
     auto result = client->send(req);
+    if (too_large) {
+      return MakeErrorF(ErrorCode::kUnavailable, "{} {}{}: response larger than {} bytes",
+                        request.method, config_.server, request.path, kMaxResponseBytes);
+    }
     if (!result) {
       auto error = result.error();
       // A pooled keep-alive connection the server closed meanwhile: retry once on a fresh one,
@@ -278,7 +305,7 @@ Result<HttpResponse> Transport::Send(const HttpRequest& request) {
       return MakeErrorF(CodeForHttplibError(error), "{} {}{}: {}", request.method, config_.server,
                         request.path, httplib::to_string(error));
     }
-    HttpResponse response{result->status, std::move(result->body)};
+    HttpResponse response{status != 0 ? status : result->status, std::move(body)};
     Release(std::move(client));
     if (response.status == 401 && attempt == 0 && !config_.token_file.empty()) {
       std::string before = Token(false);

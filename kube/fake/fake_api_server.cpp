@@ -182,9 +182,9 @@ void FakeApiServerRoutes::HandleResource(const httplib::Request& req, httplib::R
     if (rest.size() > 2) sub = rest[2];
     if (rest.size() > 3) return SendFailure(res, NotFoundResource());
   }
-  const ResourceType* found = s_->store_->FindType(group, version, resource);
-  if (found == nullptr) return SendFailure(res, NotFoundResource());
-  const ResourceType type = *found;  // a copy: a CRD may be removed meanwhile
+  const std::optional<ResourceType> found = s_->store_->FindType(group, version, resource);
+  if (!found) return SendFailure(res, NotFoundResource());
+  const ResourceType& type = *found;
   if (!type.namespaced) {
     if (!ns.empty()) return SendFailure(res, NotFoundResource());
   } else if (!name.empty() && ns.empty()) {
@@ -297,6 +297,7 @@ void FakeApiServerRoutes::HandleWatch(const httplib::Request& req, httplib::Resp
     bool started = false;
     bool bookmarks = false;
     std::chrono::steady_clock::time_point deadline;
+    std::chrono::steady_clock::time_point last_write;
   };
   auto state = std::make_shared<WatchState>();
   state->type = type;
@@ -310,6 +311,7 @@ void FakeApiServerRoutes::HandleWatch(const httplib::Request& req, httplib::Resp
     (void)ParseInt64(req.get_param_value("timeoutSeconds"), &timeout_seconds);
   }
   state->deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  state->last_write = std::chrono::steady_clock::now();
   if (!state->from.empty() && state->from != "0") {
     if (!ParseInt64(state->from, &state->after_rv)) {
       ApiFailure f;
@@ -374,6 +376,13 @@ void FakeApiServerRoutes::HandleWatch(const httplib::Request& req, httplib::Resp
             if (e.type == "MODIFIED" && now != before) type = now ? "ADDED" : "DELETED";
           }
           if (!write_line(event_line(type, *e.json))) return false;
+          state->last_write = std::chrono::steady_clock::now();
+        }
+        // An idle stream sends a blank line now and then (JSON decoders skip whitespace) so a
+        // client that went away is noticed and its thread freed.
+        if (std::chrono::steady_clock::now() - state->last_write > std::chrono::seconds(1)) {
+          if (!write_line("\n")) return false;
+          state->last_write = std::chrono::steady_clock::now();
         }
         if (std::chrono::steady_clock::now() >= state->deadline) {
           if (state->bookmarks) {
@@ -521,7 +530,7 @@ void FakeApiServerRoutes::HandleCustomMetrics(const httplib::Request& req, httpl
     std::string plural = resource.substr(0, dot);
     std::string group = dot == std::string::npos ? "" : resource.substr(dot + 1);
     for (const char* v : {"v1", "v1beta1", "v1alpha1", "v2"}) {
-      if (const ResourceType* t = s_->store_->FindType(group, v, plural)) {
+      if (auto t = s_->store_->FindType(group, v, plural)) {
         kind = t->kind;
         api_version = group.empty() ? std::string("/") + v : group + "/" + v;
         break;
@@ -626,8 +635,8 @@ Status FakeApiServer::LoadSeed() {
     return Str(*o, "kind") == "CustomResourceDefinition";
   });
   for (const JsonValue* object : objects) {
-    const ResourceType* type = store_->FindKind(Str(*object, "apiVersion"), Str(*object, "kind"));
-    if (type == nullptr) {
+    const auto type = store_->FindKind(Str(*object, "apiVersion"), Str(*object, "kind"));
+    if (!type) {
       return MakeErrorF(ErrorCode::kInvalidArgument, "seed {}: unknown kind {} {}",
                         options_.seed_file, Str(*object, "apiVersion"), Str(*object, "kind"));
     }
@@ -667,6 +676,7 @@ Status FakeApiServer::Start() {
   const int threads = options_.threads;
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server_->set_keep_alive_max_count(100000);
+  server_->set_tcp_nodelay(true);      // as Go servers do: no Nagle delay on small responses
   server_->set_keep_alive_timeout(2);  // Stop() waits this long for idle connections
   server_->set_payload_max_length(64u << 20);
   auto routes = std::make_shared<FakeApiServerRoutes>(this);
@@ -709,8 +719,8 @@ Result<JsonDocument> FakeApiServer::CreateObject(std::string_view json_or_yaml) 
 }
 
 Result<JsonDocument> FakeApiServer::CreateObject(const JsonValue& object) {
-  const ResourceType* type = store_->FindKind(Str(object, "apiVersion"), Str(object, "kind"));
-  if (type == nullptr) {
+  const auto type = store_->FindKind(Str(object, "apiVersion"), Str(object, "kind"));
+  if (!type) {
     return MakeErrorF(ErrorCode::kNotFound, "unknown kind {} {}", Str(object, "apiVersion"),
                       Str(object, "kind"));
   }
@@ -751,8 +761,8 @@ std::vector<JsonDocument> FakeApiServer::ListObjects(std::string_view api_versio
 
 Status FakeApiServer::DeleteObject(std::string_view api_version, std::string_view kind,
                                    std::string_view ns, std::string_view name) {
-  const ResourceType* type = store_->FindKind(std::string(api_version), std::string(kind));
-  if (type == nullptr) return MakeErrorF(ErrorCode::kNotFound, "unknown kind {}", kind);
+  const auto type = store_->FindKind(std::string(api_version), std::string(kind));
+  if (!type) return MakeErrorF(ErrorCode::kNotFound, "unknown kind {}", kind);
   auto deleted = store_->Delete(*type, std::string(ns), std::string(name), "Background");
   if (!deleted) return MakeError(ErrorCode::kNotFound, deleted.error().message);
   return OkStatus();

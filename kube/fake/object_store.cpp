@@ -314,15 +314,21 @@ std::string ObjectStore::RandomSuffix(size_t length) {
 
 std::string ObjectStore::Now() const { return FormatRfc3339(clock_->Now()); }
 
-const ResourceType* ObjectStore::FindType(const std::string& group, const std::string& version,
-                                          const std::string& resource) {
+std::optional<ResourceType> ObjectStore::FindType(const std::string& group,
+                                                  const std::string& version,
+                                                  const std::string& resource) {
   std::lock_guard lock(mu_);
-  return registry_.Find(group, version, resource);
+  const ResourceType* type = registry_.Find(group, version, resource);
+  if (type == nullptr) return std::nullopt;
+  return *type;
 }
 
-const ResourceType* ObjectStore::FindKind(const std::string& api_version, const std::string& kind) {
+std::optional<ResourceType> ObjectStore::FindKind(const std::string& api_version,
+                                                  const std::string& kind) {
   std::lock_guard lock(mu_);
-  return registry_.FindKind(api_version, kind);
+  const ResourceType* type = registry_.FindKind(api_version, kind);
+  if (type == nullptr) return std::nullopt;
+  return *type;
 }
 
 std::optional<std::string> ObjectStore::ResourceListJson(const std::string& group,
@@ -757,6 +763,9 @@ FakeResult<std::string> ObjectStore::List(const ResourceType& type, const std::s
   std::string next_token;
   auto store = objects_.find(type.StorageKey());
   if (store != objects_.end()) {
+    size_t estimate = 0;
+    for (const auto& [key, obj] : store->second) estimate += obj.item_json->size() + 1;
+    items.reserve(estimate);
     auto it =
         continue_token.empty() ? store->second.begin() : store->second.upper_bound(continue_token);
     for (; it != store->second.end(); ++it) {

@@ -79,10 +79,10 @@ class ObjectStore {
  public:
   ObjectStore(Clock* clock, StoreOptions options);
 
-  // Registry access for routing (the pointer stays valid until a CRD of that type is removed).
-  const ResourceType* FindType(const std::string& group, const std::string& version,
-                               const std::string& resource);
-  const ResourceType* FindKind(const std::string& api_version, const std::string& kind);
+  // Registry lookups for routing (copies: a CRD may be removed meanwhile).
+  std::optional<ResourceType> FindType(const std::string& group, const std::string& version,
+                                       const std::string& resource);
+  std::optional<ResourceType> FindKind(const std::string& api_version, const std::string& kind);
   std::optional<std::string> ResourceListJson(const std::string& group, const std::string& version);
   std::string ApiGroupListJson(bool with_metrics);
 

@@ -2,10 +2,12 @@
 //
 // Each type knows its discovery facts (group, version, plural, kind, scope, subresources) and
 // the behaviour the fake derives from them (generation tracking, how /scale maps onto the
-// object). Registering a CustomResourceDefinition adds its served versions. Not thread-safe on
-// its own: the server guards it with its state mutex.
+// object). Registering a CustomResourceDefinition adds its served versions; pointers returned by
+// Find stay valid until that CRD is removed. Not thread-safe on its own: the server guards it
+// with its state mutex.
 #pragma once
 
+#include <list>
 #include <map>
 #include <optional>
 #include <string>
@@ -71,7 +73,7 @@ class ResourceRegistry {
 
  private:
   void Add(ResourceType type);
-  std::vector<ResourceType> types_;
+  std::list<ResourceType> types_;         // a list: pointers stay valid while others are added
   std::vector<std::string> group_order_;  // groups in registration order
 };
 

@@ -389,6 +389,26 @@ TEST_F(KubeClientTest, PodsBySetBasedSelector) {
   EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
 }
 
+TEST_F(KubeClientTest, NamespacedCallsNeedANamespaceAndListsMaySpanAll) {
+  ASSERT_TRUE(server_.AddPod("a", "p", {{"app", "x"}}));
+  ASSERT_TRUE(server_.AddPod("b", "p", {{"app", "x"}}));
+  auto get = client_->Get("v1", "Pod", "", "p");
+  ASSERT_FALSE(get);
+  EXPECT_EQ(get.error().code, ErrorCode::kInvalidArgument);
+  auto scale = client_->GetScale({"apps/v1", "Deployment", "web"}, "");
+  ASSERT_FALSE(scale);
+  EXPECT_EQ(scale.error().code, ErrorCode::kInvalidArgument);
+  auto all = client_->ListPods("", "app=x");
+  ASSERT_TRUE(all) << all.error().ToString();
+  EXPECT_EQ((*all)["items"].Size(), 2u);
+  // Create takes the namespace from the object when none is given.
+  auto cm = ParseJson(
+      R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"b"}})");
+  auto created = client_->Create("", *cm);
+  ASSERT_TRUE(created) << created.error().ToString();
+  EXPECT_EQ(Meta(*created, "namespace"), "b");
+}
+
 TEST_F(KubeClientTest, ListPagesWithContinueTokens) {
   for (const char* name : {"p1", "p2", "p3", "p4", "p5"}) {
     ASSERT_TRUE(server_.AddPod("fixtures", name, {{"app", "paged"}}));

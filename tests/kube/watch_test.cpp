@@ -223,3 +223,33 @@ TEST(KubeWatchServerTest, StopEndsOpenWatches) {
 
 }  // namespace
 }  // namespace cpa::kube
+
+namespace cpa::kube {
+namespace {
+
+TEST(KubeWatchServerTest, AbandonedWatchesFreeTheirServerThreads) {
+  fake::FakeApiServerOptions options;
+  options.threads = 2;  // fewer threads than the watches below
+  fake::FakeApiServer server(options);
+  ASSERT_TRUE(server.Start());
+  auto client = testing::ClientFor(server);
+  ASSERT_TRUE(client->discovery().ResolveKind("v1", "Pod"));
+  for (int i = 0; i < 4; ++i) {
+    std::stop_source stop;
+    const int64_t before = server.RequestCount();
+    std::thread watcher([&] {
+      (void)client->Watch(
+          "v1", "Pod", "default", {}, [](WatchEvent&&) { return true; }, stop.get_token());
+    });
+    while (server.RequestCount() == before) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    stop.request_stop();  // the client goes away without the server noticing at once
+    watcher.join();
+  }
+  auto pods = client->ListPods("default", "");
+  EXPECT_TRUE(pods) << pods.error().ToString();
+}
+
+}  // namespace
+}  // namespace cpa::kube
