@@ -15,7 +15,8 @@ void RegisterCommands(CLI::App& app, int& exit_code);
 
 void RegisterVersionCommand(CLI::App& app, int& exit_code);
 void RegisterConfigCommand(CLI::App& app, int& exit_code);
-void RegisterHistoryCommand(CLI::App& app, int& exit_code);
 void RegisterForecastCommand(CLI::App& app, int& exit_code);
+void RegisterHistoryCommand(CLI::App& app, int& exit_code);
+void RegisterRunCommand(CLI::App& app, int& exit_code);
 
 }  // namespace cpa::cli

@@ -6,6 +6,7 @@
 #include "engine/stages/gather_stage.h"
 #include "engine/stages/scale_stage.h"
 #include "engine/stages/stabilize_stage.h"
+#include "engine/stages/store_decision_history.h"
 
 namespace cpa::engine {
 
@@ -46,9 +47,15 @@ Result<std::unique_ptr<Autoscaler>> Autoscaler::Create(config::Config config, Cl
   CPA_RETURN_IF_ERROR(make(c.post_evaluate, "postEvaluate", a->hooks_.post_evaluate));
   CPA_RETURN_IF_ERROR(make(c.pre_scale, "preScale", a->hooks_.pre_scale));
   CPA_RETURN_IF_ERROR(make(c.post_scale, "postScale", a->hooks_.post_scale));
-  a->history_ = options.history ? std::move(options.history)
-                                : std::make_unique<InMemoryDecisionHistory>(std::chrono::seconds(
-                                      std::max<int64_t>(c.downscale_stabilization_s, 1)));
+  a->store_ = options.store;
+  if (options.history) {
+    a->history_ = std::move(options.history);
+  } else if (options.store != nullptr) {
+    a->history_ = std::make_unique<StoreDecisionHistory>(*options.store, a->id_);
+  } else {
+    a->history_ = std::make_unique<InMemoryDecisionHistory>(
+        std::chrono::seconds(std::max<int64_t>(c.downscale_stabilization_s, 1)));
+  }
   return a;
 }
 
@@ -72,46 +79,84 @@ std::expected<RunResult, StageError> Autoscaler::Run(RunType run_type, std::stop
   RunResult result;
   result.run_type = run_type;
   result.started = clock_.Now();
-  auto fail = [&](StageError e) -> std::expected<RunResult, StageError> {
+  auto ran = RunStages(result, stop);
+  Record(result, ran ? nullptr : &ran.error());
+  if (!ran) {
     log::Error("autoscaler {}: run ({}) failed in stage {}: {}", id_, RunTypeName(run_type),
-               e.stage, e.error.message);
-    return std::unexpected(std::move(e));
-  };
+               ran.error().stage, ran.error().error.message);
+    return std::unexpected(std::move(ran.error()));
+  }
+  return result;
+}
+
+std::expected<void, StageError> Autoscaler::RunStages(RunResult& result, std::stop_token stop) {
+  const RunType run_type = result.run_type;
   auto target = ResolveTarget();
-  if (!target) return fail(target.error());
+  if (!target) return std::unexpected(target.error());
   GatherStage gather(config_.run_mode, metric_parallelism_, *metric_, hooks_);
   auto metrics = gather.Run(*target, run_type, stop);
-  if (!metrics) return fail(metrics.error());
+  if (!metrics) return std::unexpected(metrics.error());
   result.metrics = std::move(*metrics);
   EvaluateStage evaluate(*evaluate_, hooks_);
   auto evaluation = evaluate.Run(*target, result.metrics, run_type, stop);
-  if (!evaluation) return fail(evaluation.error());
+  if (!evaluation) return std::unexpected(evaluation.error());
   result.evaluation = *evaluation;
   bool dry_run = run_type == RunType::kApiDryRun;
   StabilizeStage stabilize(config_, *history_);
-  ScaleDecision decision =
-      stabilize.Run(target->current_replicas, *evaluation, clock_.Now(), !dry_run);
-  if (decision.disabled) {
+  auto decision = stabilize.Run(target->current_replicas, *evaluation, clock_.Now(), !dry_run);
+  if (!decision) return std::unexpected(decision.error());
+  result.decision = *decision;
+  if (decision->disabled) {
     log::Info(
         "autoscaler {}: target has 0 replicas and minReplicas is {}: autoscaling disabled "
         "for this run",
         id_, config_.min_replicas);
   } else if (!dry_run) {
     ScaleStage scale(config_, cluster_, hooks_);
-    if (auto s = scale.Run(*target, *evaluation, decision, run_type, stop); !s) {
-      return fail(s.error());
+    if (auto s = scale.Run(*target, *evaluation, *result.decision, run_type, stop); !s) {
+      return std::unexpected(s.error());
     }
-    if (decision.applied) {
+    if (result.decision->applied) {
       log::Info("autoscaler {}: scaled {} {} from {} to {} replicas (evaluated {})", id_,
                 config_.scale_target_ref->kind, config_.scale_target_ref->name,
-                decision.current_replicas, decision.target_replicas, decision.evaluated_replicas);
+                decision->current_replicas, decision->target_replicas,
+                decision->evaluated_replicas);
     }
   }
   log::V(1, "autoscaler {}: run ({}) done: {} metrics, evaluated {}, current {}, target {}", id_,
-         RunTypeName(run_type), result.metrics.size(), decision.evaluated_replicas,
-         decision.current_replicas, decision.target_replicas);
-  result.decision = decision;
-  return result;
+         RunTypeName(run_type), result.metrics.size(), decision->evaluated_replicas,
+         decision->current_replicas, decision->target_replicas);
+  return {};
+}
+
+void Autoscaler::Record(const RunResult& result, const StageError* error) {
+  if (store_ == nullptr) return;
+  store::RunRecord record;
+  record.autoscaler = id_;
+  record.time = result.started;
+  for (const auto& m : result.metrics) {
+    record.metrics.push_back(store::MetricPoint::FromText(m.resource, "value", m.value));
+  }
+  // Dry-run evaluations are not stored as evaluations: stabilization reads those.
+  if (result.evaluation && result.run_type != RunType::kApiDryRun) {
+    record.evaluation = store::Evaluation{result.evaluation->target_replicas, {}};
+  }
+  store::Decision decision;
+  decision.run_type = std::string(RunTypeName(result.run_type));
+  if (result.decision) {
+    decision.current_replicas = result.decision->current_replicas;
+    decision.raw_target = result.decision->evaluated_replicas;
+    decision.stabilized_target = result.decision->target_replicas;
+    decision.applied = result.decision->applied;
+  } else if (result.evaluation) {
+    decision.raw_target = result.evaluation->target_replicas;
+  }
+  if (error != nullptr) decision.error = error->ToString();
+  record.decision = decision;
+  if (auto s = store_->Record(record); !s) {
+    log::Warning("autoscaler {}: could not record the run in the store ({}): {}", id_,
+                 store_->Location(), s.error().message);
+  }
 }
 
 }  // namespace cpa::engine

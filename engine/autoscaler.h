@@ -18,12 +18,17 @@
 #include "engine/run_types.h"
 #include "engine/stages/decision_history.h"
 #include "engine/stages/hooks.h"
+#include "store/store.h"
 
 namespace cpa::engine {
 
 struct AutoscalerOptions {
-  int metric_parallelism = 4;                // per-pod metric calls at once
-  std::unique_ptr<DecisionHistory> history;  // default: in memory
+  int metric_parallelism = 4;  // per-pod metric calls at once
+  // The record step writes every run here (metrics, evaluation, decision); when set and no
+  // `history` is given, downscale stabilization reads its window from it. Must outlive the
+  // Autoscaler. Null: nothing is recorded and the window is kept in memory.
+  store::Store* store = nullptr;
+  std::unique_ptr<DecisionHistory> history;  // default: from `store`, else in memory
   // In-process methods used instead of the config's metric/evaluate (embedding, benchmarks).
   std::unique_ptr<Method> metric;
   std::unique_ptr<Method> evaluate;
@@ -48,6 +53,9 @@ class Autoscaler {
  private:
   Autoscaler(config::Config config, Cluster& cluster, Clock& clock);
   std::expected<TargetState, StageError> ResolveTarget();
+  std::expected<void, StageError> RunStages(RunResult& result, std::stop_token stop);
+  // The record step: one transaction per run; a failure is logged, never fails the run.
+  void Record(const RunResult& result, const StageError* error);
 
   config::Config config_;
   Cluster& cluster_;
@@ -58,6 +66,7 @@ class Autoscaler {
   std::unique_ptr<Method> evaluate_;
   Hooks hooks_;
   std::unique_ptr<DecisionHistory> history_;
+  store::Store* store_ = nullptr;
   std::mutex run_mu_;
 };
 

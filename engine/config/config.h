@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/config/metric_spec.h"
+#include "store/options.h"
 
 namespace cpa::config {
 
@@ -93,6 +94,7 @@ struct Config {
   int64_t initial_readiness_delay_s = 30;
   int64_t cpu_initialization_period_s = 300;
   int metric_parallelism = 4;  // ours: per-pod metric calls running at once
+  store::StoreOptions store;   // ours: the history store (path unset: in memory)
 };
 
 }  // namespace cpa::config

@@ -95,6 +95,15 @@ JsonDocument ConfigToJson(const Config& c) {
   doc.AddMember("initialReadinessDelay", c.initial_readiness_delay_s, a);
   doc.AddMember("cpuInitializationPeriod", c.cpu_initialization_period_s, a);
   doc.AddMember("metricParallelism", c.metric_parallelism, a);
+  JsonValue store(rapidjson::kObjectType);
+  store.AddMember("path", Str(c.store.path, a), a);
+  store.AddMember("busyTimeout", static_cast<int64_t>(c.store.busy_timeout.count()), a);
+  JsonValue retention(rapidjson::kObjectType);
+  retention.AddMember("maxAge", static_cast<int64_t>(c.store.max_age.count()), a);
+  retention.AddMember("maxPointsPerSeries", c.store.max_points_per_series, a);
+  retention.AddMember("chunk", c.store.retention_chunk, a);
+  store.AddMember("retention", retention, a);
+  doc.AddMember("store", store, a);
   return doc;
 }
 

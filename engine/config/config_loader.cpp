@@ -48,6 +48,7 @@ constexpr TopLevelKey kTopLevelKeys[] = {
     {"runMode", KeyKind::kString},
     {"scaleTargetRef", KeyKind::kObject},
     {"startTime", KeyKind::kInt},
+    {"store", KeyKind::kObject},
 };
 
 constexpr std::pair<std::string_view, std::string_view> kInferredApiVersions[] = {
@@ -120,6 +121,30 @@ std::set<std::string> ApplyEnvOverrides(JsonDocument& doc, const EnvLookup& env,
     }
   }
   return from_env;
+}
+
+void ParseStore(JsonReader& top, store::StoreOptions& options) {
+  const JsonValue* v = top.Get("store");
+  if (v == nullptr) return;
+  JsonReader r(*v, "store", top.issues());
+  if (!r.Valid()) return;
+  r.String("path", options.path);
+  int64_t busy_ms = options.busy_timeout.count();
+  r.Int("busyTimeout", busy_ms);
+  options.busy_timeout = std::chrono::milliseconds(busy_ms);
+  if (const JsonValue* retention = r.Get("retention")) {
+    JsonReader rr(*retention, "store.retention", top.issues());
+    if (rr.Valid()) {
+      int64_t max_age_ms = options.max_age.count();
+      rr.Int("maxAge", max_age_ms);
+      options.max_age = std::chrono::milliseconds(max_age_ms);
+      rr.Int("maxPointsPerSeries", options.max_points_per_series);
+      rr.Int("chunk", options.retention_chunk);
+      rr.Finish();
+    }
+  }
+  r.Finish();
+  for (const auto& e : options.Validate()) top.issues().Error("store." + e.field, e.message);
 }
 
 void ValidateFile(const std::optional<std::string>& file, const std::string& path,
@@ -428,6 +453,7 @@ Config ParseConfig(const JsonValue& root, ConfigIssues& issues, bool require_tar
   r.Int("initialReadinessDelay", c.initial_readiness_delay_s);
   r.Int("cpuInitializationPeriod", c.cpu_initialization_period_s);
   r.Int("metricParallelism", c.metric_parallelism);
+  ParseStore(r, c.store);
   r.Finish();
   Validate(c, issues);
   return c;

@@ -1,7 +1,10 @@
-// Where downscale stabilization reads its window: the targets of recent runs of one autoscaler.
+// Where downscale stabilization reads its window: the evaluated targets of recent runs of one
+// autoscaler. The window is (now - d, now]: a target exactly d old has expired, as in the
+// Kubernetes HPA and the original CPA.
 //
-// InMemoryDecisionHistory keeps them in memory (lost on restart); the store-backed history
-// (store/) persists them. Implementations are thread-safe.
+// InMemoryDecisionHistory keeps them in memory (lost on restart); StoreDecisionHistory
+// (store_decision_history.h) reads the evaluations the record step persisted, so the window
+// survives a restart. Implementations are thread-safe.
 #pragma once
 
 #include <deque>
@@ -10,15 +13,17 @@
 #include <utility>
 
 #include "common/clock.h"
+#include "common/error.h"
 
 namespace cpa::engine {
 
 class DecisionHistory {
  public:
   virtual ~DecisionHistory() = default;
+  // Called by the stabilize stage for every non-dry run with the run's evaluated target.
   virtual void Add(TimePoint at, int target_replicas) = 0;
-  // The largest target recorded at or after `since`; nullopt when none.
-  virtual std::optional<int> MaxSince(TimePoint since) = 0;
+  // The largest target recorded in (now - window, now]; nullopt when none.
+  virtual Result<std::optional<int>> MaxInWindow(TimePoint now, Duration window) = 0;
 };
 
 class InMemoryDecisionHistory final : public DecisionHistory {
@@ -26,7 +31,7 @@ class InMemoryDecisionHistory final : public DecisionHistory {
   // Entries older than `keep` before the newest are dropped.
   explicit InMemoryDecisionHistory(Duration keep) : keep_(keep) {}
   void Add(TimePoint at, int target_replicas) override;
-  std::optional<int> MaxSince(TimePoint since) override;
+  Result<std::optional<int>> MaxInWindow(TimePoint now, Duration window) override;
 
  private:
   Duration keep_;

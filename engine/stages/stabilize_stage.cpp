@@ -4,8 +4,9 @@
 
 namespace cpa::engine {
 
-ScaleDecision StabilizeStage::Run(int current_replicas, const Evaluation& evaluation, TimePoint now,
-                                  bool record) {
+std::expected<ScaleDecision, StageError> StabilizeStage::Run(int current_replicas,
+                                                             const Evaluation& evaluation,
+                                                             TimePoint now, bool record) {
   ScaleDecision d;
   d.current_replicas = current_replicas;
   d.evaluated_replicas = evaluation.target_replicas;
@@ -16,9 +17,13 @@ ScaleDecision StabilizeStage::Run(int current_replicas, const Evaluation& evalua
   }
   int target = std::clamp(evaluation.target_replicas, config_.min_replicas, config_.max_replicas);
   if (config_.downscale_stabilization_s > 0) {
-    auto since = now - std::chrono::seconds(config_.downscale_stabilization_s);
     if (record) history_.Add(now, target);
-    if (auto held = history_.MaxSince(since)) target = std::max(target, *held);
+    auto held = history_.MaxInWindow(now, std::chrono::seconds(config_.downscale_stabilization_s));
+    if (!held) return std::unexpected(StageError{"stabilize", held.error()});
+    // Evaluations are stored unclamped; clamping is monotonic, so clamp(max) == max(clamp).
+    if (*held) {
+      target = std::max(target, std::clamp(**held, config_.min_replicas, config_.max_replicas));
+    }
   }
   d.target_replicas = target;
   return d;

@@ -17,7 +17,10 @@ class StabilizeStage {
   StabilizeStage(const config::Config& config, DecisionHistory& history)
       : config_(config), history_(history) {}
 
-  ScaleDecision Run(int current_replicas, const Evaluation& evaluation, TimePoint now, bool record);
+  // Fails (stage "stabilize") only when the history cannot be read: scaling down without the
+  // window could undo stabilization.
+  std::expected<ScaleDecision, StageError> Run(int current_replicas, const Evaluation& evaluation,
+                                               TimePoint now, bool record);
 
  private:
   const config::Config& config_;

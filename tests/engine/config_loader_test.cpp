@@ -325,3 +325,41 @@ kubernetesMetricSpecs:
 
 }  // namespace
 }  // namespace cpa::config
+
+namespace cpa::config {
+namespace {
+
+TEST(ConfigLoaderStore, DefaultsInMemoryAndParsesEveryKey) {
+  Config defaults = MustLoad(kMinimal).config;
+  EXPECT_TRUE(defaults.store.path.empty());
+  EXPECT_EQ(defaults.store.max_age, std::chrono::hours(24 * 30));
+  Config c = MustLoad(std::string(kMinimal) +
+                      "store: {path: /data/history.db, busyTimeout: 100, retention: {maxAge: "
+                      "86400000, maxPointsPerSeries: 23040, chunk: 64}}\n")
+                 .config;
+  EXPECT_EQ(c.store.path, "/data/history.db");
+  EXPECT_EQ(c.store.busy_timeout.count(), 100);
+  EXPECT_EQ(c.store.max_age.count(), 86'400'000);
+  EXPECT_EQ(c.store.max_points_per_series, 23040);
+  EXPECT_EQ(c.store.retention_chunk, 64);
+  // An env object is merged: the file's retention survives a path given by env.
+  Config merged = MustLoad(std::string(kMinimal) + "store: {retention: {chunk: 64}}\n",
+                           {{"store", R"({"path": "/tmp/x.db"})"}})
+                      .config;
+  EXPECT_EQ(merged.store.path, "/tmp/x.db");
+  EXPECT_EQ(merged.store.retention_chunk, 64);
+}
+
+TEST(ConfigLoaderStore, ErrorsNameStoreKeys) {
+  auto errors = ErrorsOf(
+      std::string(kMinimal) + "store: {path: /data/, retention: {maxAge: 5, chunk: 0, sise: 1}}\n",
+      {});
+  std::string all;
+  for (const auto& e : errors) all += e + "\n";
+  EXPECT_NE(all.find("store.path: \"/data/\" names a directory"), std::string::npos) << all;
+  EXPECT_NE(all.find("store.retention.maxAge: must be at least 1s"), std::string::npos) << all;
+  EXPECT_NE(all.find("store.retention.chunk: must be at least 1"), std::string::npos) << all;
+}
+
+}  // namespace
+}  // namespace cpa::config
