@@ -10,6 +10,7 @@
 
 #include "api/bounded_task_queue.h"
 #include "api/request_params.h"
+#include "api/routes.h"
 #include "api/token_file.h"
 #include "common/log.h"
 
@@ -24,93 +25,6 @@ using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 // is set; the logger, which runs after every response on the same thread, clears it.
 thread_local bool counted_by_dispatch = false;
 constexpr std::string_view kJson = "application/json";
-
-enum class Route {
-  kNone,
-  kHealthz,
-  kReadyz,
-  kPrometheus,
-  kList,
-  kAutoscaler,
-  kMetrics,
-  kEvaluation,
-  kHistory,
-};
-
-struct RouteMatch {
-  Route route = Route::kNone;
-  std::string_view name;  // the route template, the `route` label of request metrics
-  bool scoped = false;    // the path names the autoscaler
-  std::string autoscaler_id;
-};
-
-std::vector<std::string_view> SplitPath(std::string_view path) {
-  std::vector<std::string_view> parts;
-  size_t pos = 0;
-  while (pos < path.size()) {
-    size_t next = path.find('/', pos);
-    if (next == std::string_view::npos) next = path.size();
-    parts.push_back(path.substr(pos, next - pos));
-    pos = next + 1;
-  }
-  return parts;
-}
-
-RouteMatch Fixed(Route route, std::string_view name) { return RouteMatch{route, name, false, {}}; }
-
-RouteMatch MatchRoute(std::string_view path) {
-  if (path == "/healthz") return Fixed(Route::kHealthz, "/healthz");
-  if (path == "/readyz") return Fixed(Route::kReadyz, "/readyz");
-  if (path == "/metrics") return Fixed(Route::kPrometheus, "/metrics");
-  if (path == "/api/v1/metrics") return Fixed(Route::kMetrics, "/api/v1/metrics");
-  if (path == "/api/v1/evaluation") return Fixed(Route::kEvaluation, "/api/v1/evaluation");
-  if (path == "/api/v1/history") return Fixed(Route::kHistory, "/api/v1/history");
-  if (path == "/api/v1/autoscalers") return Fixed(Route::kList, "/api/v1/autoscalers");
-  constexpr std::string_view kPrefix = "/api/v1/autoscalers/";
-  if (!path.starts_with(kPrefix)) return {};
-  auto parts = SplitPath(path.substr(kPrefix.size()));
-  if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty()) return {};
-  RouteMatch m;
-  m.scoped = true;
-  m.autoscaler_id = std::string(parts[0]) + "/" + std::string(parts[1]);
-  if (parts.size() == 2) {
-    m.route = Route::kAutoscaler;
-    m.name = "/api/v1/autoscalers/{namespace}/{name}";
-  } else if (parts[2] == "metrics") {
-    m.route = Route::kMetrics;
-    m.name = "/api/v1/autoscalers/{namespace}/{name}/metrics";
-  } else if (parts[2] == "evaluation") {
-    m.route = Route::kEvaluation;
-    m.name = "/api/v1/autoscalers/{namespace}/{name}/evaluation";
-  } else if (parts[2] == "history") {
-    m.route = Route::kHistory;
-    m.name = "/api/v1/autoscalers/{namespace}/{name}/history";
-  } else {
-    return {};
-  }
-  return m;
-}
-
-// Methods a route answers (besides OPTIONS). Routes that run user logic offer no HEAD.
-std::vector<std::string_view> AllowedMethods(Route route) {
-  switch (route) {
-    case Route::kMetrics:
-      return {"GET"};
-    case Route::kEvaluation:
-      return {"POST"};
-    default:
-      return {"GET", "HEAD"};
-  }
-}
-
-std::string AllowHeader(Route route) {
-  std::string out;
-  for (auto m : AllowedMethods(route)) {
-    out += m;
-    out += ", ";
-  }
-  return out + "OPTIONS";
-}
 
 void SendJson(httplib::Response& res, int status, std::string body) {
   res.status = status;
@@ -624,9 +538,22 @@ Status ApiServer::Start() {
                       config_.port);
   }
   server_ = std::move(server);
-  thread_ = std::thread([s = server_.get()] { s->listen_after_bind(); });
+  stop_runs_ = std::stop_source();
+  auto exited = std::make_shared<std::atomic<bool>>(false);
+  thread_ = std::thread([s = server_.get(), exited] {
+    s->listen_after_bind();
+    *exited = true;
+  });
   // stop() only takes effect once the accept loop runs; wait for it so Stop() never misses it.
-  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (!server_->is_running() && !*exited) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (!server_->is_running()) {
+    thread_.join();
+    server_.reset();
+    return MakeErrorF(ErrorCode::kUnavailable, "api: the server on {}:{} stopped at once",
+                      config_.host, port);
+  }
   port_ = port;
   log::Info("api: serving {} on {}:{}{}{}", config_.use_https ? "https" : "http", config_.host,
             port, config_.client_ca_file.empty() || !config_.use_https ? "" : " (mutual TLS)",

@@ -529,17 +529,21 @@ TEST(ApiServer, ConcurrentApiCallsDuringScheduledRuns) {
   ASSERT_TRUE(server.Start());
   std::stop_source stop;
   std::jthread runner([&] { scheduler.Run(stop.get_token()); });
-  constexpr int kClients = 4, kCallsEach = 6, kTicks = 5;
-  std::atomic<int> ok{0}, bad{0};
+  // Clients keep calling until every scheduled run is done (and at least kMinCalls each), so
+  // API runs and scheduled runs overlap in time.
+  constexpr int kClients = 4, kMinCalls = 3, kTicks = 5;
+  std::atomic<bool> ticks_done{false};
+  std::atomic<int> ok{0}, bad{0}, api_runs{0};
   std::vector<std::jthread> clients;
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
       httplib::Client cli("127.0.0.1", server.port());
       cli.set_read_timeout(30, 0);
-      for (int i = 0; i < kCallsEach; ++i) {
+      for (int i = 0; i < kMinCalls || !ticks_done; ++i) {
         std::string path = (i + c) % 2 == 0 ? "/api/v1/evaluation" : "/api/v1/evaluation?dry_run=1";
         auto res = cli.Post(path);
         (res && res->status == 200 ? ok : bad)++;
+        ++api_runs;
         auto m = cli.Get("/metrics");
         (m && m->status == 200 ? ok : bad)++;
       }
@@ -550,17 +554,19 @@ TEST(ApiServer, ConcurrentApiCallsDuringScheduledRuns) {
     clock.Advance(1s);
     for (int i = 0; i < 4000 && scheduled < tick + 1; ++i) std::this_thread::sleep_for(1ms);
   }
+  ticks_done = true;
   clients.clear();  // joins
   stop.request_stop();
   runner.join();
   EXPECT_EQ(bad, 0);
-  EXPECT_EQ(ok, kClients * kCallsEach * 2);
+  EXPECT_EQ(ok, api_runs * 2);
   EXPECT_EQ(scheduled, kTicks);
   EXPECT_EQ(scheduler.stats().failures, 0);
   EXPECT_EQ(cluster.replicas(), 3);
   auto parsed = testing::ParseExposition(metrics.Exposition());
   ASSERT_TRUE(parsed) << parsed.error().message;
-  EXPECT_EQ(parsed->Sum("cpa_runs_total", {{"result", "success"}}), kClients * kCallsEach + kTicks);
+  EXPECT_EQ(parsed->Sum("cpa_runs_total", {{"result", "success"}}), api_runs + kTicks);
+  EXPECT_EQ(parsed->Sum("cpa_runs_total", {{"run_type", "scaler"}}), kTicks);
   EXPECT_EQ(parsed->Sum("cpa_runs_total", {{"result", "failure"}}), 0);
 }
 

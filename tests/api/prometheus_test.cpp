@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "api/metrics_registry.h"
+#include "api/timed_method.h"
 #include "tests/api/prometheus_parser.h"
 
 namespace cpa::api {
@@ -119,6 +120,44 @@ TEST(ApiMetricsRegistry, RecordsRunsFailuresAndReplicas) {
   EXPECT_FALSE(last->ok);
   EXPECT_EQ(last->error, "evaluate: invalid_argument: bad \"output\"");
   EXPECT_FALSE(m.last_run("default/other"));
+}
+
+}  // namespace
+}  // namespace cpa::api
+
+namespace cpa::api {
+namespace {
+
+class FixedMethod final : public engine::Method {
+ public:
+  explicit FixedMethod(Result<std::string> out) : out_(std::move(out)) {}
+  Result<std::string> Call(std::string_view, std::stop_token) override { return out_; }
+
+ private:
+  Result<std::string> out_;
+};
+
+TEST(ApiTimedMethod, ReportsEachCallAndPassesResultsThrough) {
+  ManualClock clock;
+  MetricsRegistry m(clock);
+  TimedMethod ok(std::make_unique<FixedMethod>(std::string("42")), m, "default/web", "metric");
+  TimedMethod bad(std::make_unique<FixedMethod>(MakeError(ErrorCode::kDeadlineExceeded, "slow")), m,
+                  "default/web", "evaluate");
+  EXPECT_EQ(*ok.Call("{}", {}), "42");
+  EXPECT_EQ(*ok.Call("{}", {}), "42");
+  auto failed = bad.Call("{}", {});
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, ErrorCode::kDeadlineExceeded);
+  auto parsed = testing::ParseExposition(m.Exposition());
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(
+      parsed->Value("cpa_method_call_duration_seconds_count",
+                    {{"autoscaler", "default/web"}, {"method", "metric"}, {"result", "success"}}),
+      2);
+  EXPECT_EQ(
+      parsed->Value("cpa_method_call_duration_seconds_count",
+                    {{"autoscaler", "default/web"}, {"method", "evaluate"}, {"result", "failure"}}),
+      1);
 }
 
 }  // namespace
