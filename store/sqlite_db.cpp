@@ -65,6 +65,12 @@ Status Db::Exec(std::string_view sql) {
   return OkStatus();
 }
 
+Status Db::Run(std::string_view sql) {
+  auto stmt = Prepare(sql);
+  if (!stmt) return std::unexpected(stmt.error());
+  return stmt->Run();
+}
+
 Result<Stmt> Db::Prepare(std::string_view sql) {
   auto it = statements_.find(std::string(sql));
   if (it != statements_.end()) return Stmt(this, it->second);

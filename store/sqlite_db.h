@@ -62,8 +62,10 @@ class Db {
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
 
-  // Runs one or more statements without results.
+  // Runs one or more statements without results (parsed each time: DDL, PRAGMAs).
   Status Exec(std::string_view sql);
+  // Runs one statement without results through the prepared-statement cache (BEGIN, COMMIT...).
+  Status Run(std::string_view sql);
   // A cached prepared statement for `sql`.
   Result<Stmt> Prepare(std::string_view sql);
   // Runs a one-row, one-integer query (PRAGMA user_version, count(*) ...).

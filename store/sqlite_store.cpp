@@ -25,14 +25,14 @@ constexpr const char* kMemoryPath = ":memory:";
 // Runs `body` inside BEGIN/COMMIT on `db`; rolls back when it fails.
 template <typename F>
 auto InTransaction(Db& db, const char* begin, F&& body) -> decltype(body()) {
-  if (auto st = db.Exec(begin); !st) return std::unexpected(st.error());
+  if (auto st = db.Run(begin); !st) return std::unexpected(st.error());
   auto result = body();
   if (!result) {
-    (void)db.Exec("ROLLBACK");
+    (void)db.Run("ROLLBACK");
     return result;
   }
-  if (auto st = db.Exec("COMMIT"); !st) {
-    (void)db.Exec("ROLLBACK");
+  if (auto st = db.Run("COMMIT"); !st) {
+    (void)db.Run("ROLLBACK");
     return std::unexpected(st.error());
   }
   return result;
@@ -311,14 +311,14 @@ Status SqliteStore::Record(std::span<const RunRecord> runs) {
       if (!inserted) it->second = std::max(it->second, ts);
     }
     // Retention in a savepoint: its failure is logged and undone, the batch is still committed.
-    CPA_RETURN_IF_ERROR(writer_->Exec("SAVEPOINT retention"));
+    CPA_RETURN_IF_ERROR(writer_->Run("SAVEPOINT retention"));
     if (auto st = EnforceRetention(newest_by_autoscaler); !st) {
       log::Warning("store \"{}\": retention skipped for this batch: {}", Location(),
                    st.error().ToString());
       counts_.clear();
-      CPA_RETURN_IF_ERROR(writer_->Exec("ROLLBACK TO retention"));
+      CPA_RETURN_IF_ERROR(writer_->Run("ROLLBACK TO retention"));
     }
-    return writer_->Exec("RELEASE retention");
+    return writer_->Run("RELEASE retention");
   });
   if (!status) {
     ForgetCaches();

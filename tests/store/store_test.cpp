@@ -232,7 +232,8 @@ TEST_P(StoreTest, SameMillisecondEvaluationAndDecisionReplaceTheEarlierOnes) {
   RunRecord second = first;
   second.evaluation = Evaluation{6, {{"new-model", 2.0}}};
   second.decision = Decision{1, 6, 4, false, "api", "later"};
-  ASSERT_TRUE(store->Record(first));
+  auto st = store->Record(first);
+  ASSERT_TRUE(st) << st.error().ToString();
   ASSERT_TRUE(store->Record(second));
   auto evaluations = store->Evaluations("a/b", {});
   ASSERT_TRUE(evaluations);
