@@ -1,0 +1,217 @@
+// End to end: the real `cpa run` process against kube/fake over HTTP with a bearer token, and user
+// logic written as small scripts (tests/data/engine/logic).
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "kube/fake/fake_api_server.h"
+#include "tests/engine/test_paths.h"
+
+extern char** environ;
+
+namespace cpa::engine {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using testing_paths::Logic;
+
+std::string CpaBinary() {
+  const char* dir = std::getenv("CPA_BINARY_DIR");
+  return std::string(dir != nullptr ? dir : "build") + "/cli/cpa";
+}
+
+struct Process {
+  pid_t pid = -1;
+  fs::path log;
+  // Waits up to `limit`; returns the exit code, or -1 on timeout (the process is then killed).
+  int Wait(std::chrono::milliseconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    int status = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (waitpid(pid, &status, WNOHANG) == pid) {
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return -1;
+  }
+  std::string Output() const {
+    std::ifstream in(log);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+};
+
+Process Spawn(const std::vector<std::string>& args, const fs::path& log) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  Process p;
+  p.log = log;
+  EXPECT_EQ(posix_spawn(&p.pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  return p;
+}
+
+class EngineRunProcess : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ =
+        fs::temp_directory_path() / ("cpa-e2e-" + std::to_string(getpid()) + "-" +
+                                     testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    kube::fake::FakeApiServerOptions options;
+    options.token = "s3cret";
+    server_ = std::make_unique<kube::fake::FakeApiServer>(options);
+    ASSERT_TRUE(server_->Start());
+    AddDeployment("web", 2);
+    WriteKubeconfig("kubeconfig", "s3cret");
+  }
+  void TearDown() override {
+    server_->Stop();
+    fs::remove_all(dir_);
+  }
+  void AddDeployment(const std::string& name, int replicas) {
+    auto created = server_->CreateObject(fmt::format(
+        R"({{"apiVersion":"apps/v1","kind":"Deployment","metadata":{{"name":"{0}",)"
+        R"("namespace":"default"}},"spec":{{"replicas":{1},"selector":{{"matchLabels":)"
+        R"({{"app":"{0}"}}}},"template":{{"metadata":{{"labels":{{"app":"{0}"}}}},"spec":)"
+        R"({{"containers":[{{"name":"app","image":"nginx"}}]}}}}}}}})",
+        name, replicas));
+    ASSERT_TRUE(created) << created.error().message;
+  }
+  void WriteKubeconfig(const std::string& file, const std::string& token) {
+    std::ofstream(dir_ / file) << fmt::format(
+        "apiVersion: v1\nkind: Config\ncurrent-context: t\nclusters:\n- name: t\n  cluster:\n"
+        "    server: {}\ncontexts:\n- name: t\n  context: {{cluster: t, user: t}}\nusers:\n"
+        "- name: t\n  user: {{token: {}}}\n",
+        server_->url(), token);
+  }
+  int Replicas(const std::string& name) {
+    auto d = server_->GetObject("apps/v1", "Deployment", "default", name);
+    EXPECT_TRUE(d);
+    return (*d)["spec"]["replicas"].GetInt();
+  }
+  // A config whose evaluation is read from <dir>/<name>.json at every run.
+  std::string Config(const std::string& name, const std::string& extra = "") {
+    std::ofstream(dir_ / (name + ".json")) << R"({"targetReplicas": 4})";
+    std::string path = (dir_ / (name + ".yaml")).string();
+    std::ofstream(path) << fmt::format(
+        "scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: {0}}}\n"
+        "interval: 300\nmetric: {{type: shell, timeout: 2000, shell: {{entrypoint: /bin/echo, "
+        "command: ['1']}}}}\nevaluate: {{type: shell, timeout: 2000, shell: {{entrypoint: {1}, "
+        "command: [{2}]}}}}\napiConfig: {{enabled: false}}\n{3}",
+        name, Logic("evaluate-from-env.sh"), (dir_ / (name + ".json")).string(), extra);
+    return path;
+  }
+  void SetEvaluation(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / (name + ".json")) << text;
+  }
+  Process Cpa(std::vector<std::string> args) {
+    args.insert(args.begin(), CpaBinary());
+    args.push_back("--kubeconfig");
+    args.push_back((dir_ / "kubeconfig").string());
+    return Spawn(args, dir_ / ("cpa-" + std::to_string(++runs_) + ".log"));
+  }
+
+  fs::path dir_;
+  std::unique_ptr<kube::fake::FakeApiServer> server_;
+  int runs_ = 0;
+};
+
+TEST_F(EngineRunProcess, ScalesTheDeploymentThroughTheScaleSubresource) {
+  auto p = Cpa({"run", "--once", "--config", Config("web")});
+  EXPECT_EQ(p.Wait(20s), 0) << p.Output();
+  EXPECT_EQ(Replicas("web"), 4);
+  EXPECT_NE(p.Output().find("scaled Deployment web from 2 to 4 replicas"), std::string::npos)
+      << p.Output();
+}
+
+TEST_F(EngineRunProcess, PerPodMetricsSeeThePodsOfTheDeployment) {
+  std::string path = (dir_ / "count.yaml").string();
+  std::ofstream(path) << fmt::format(
+      "scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: web}}\n"
+      "metric: {{type: shell, timeout: 2000, shell: {{entrypoint: /bin/echo, command: ['1']}}}}\n"
+      "evaluate: {{type: shell, timeout: 2000, shell: {{entrypoint: {}, command: ['3']}}}}\n"
+      "apiConfig: {{enabled: false}}\n",
+      Logic("count-evaluate.sh"));
+  auto p = Cpa({"run", "--once", "--config", path});
+  EXPECT_EQ(p.Wait(20s), 0) << p.Output();
+  EXPECT_EQ(Replicas("web"), 6);  // 2 pods x 3
+}
+
+TEST_F(EngineRunProcess, OneFailingAutoscalerDoesNotStopTheOthers) {
+  AddDeployment("api", 1);
+  std::string good = Config("web");
+  std::string bad = Config("api");
+  SetEvaluation("api", "Traceback (most recent call last):");
+  auto p = Cpa({"run", "--once", "--config", good, "--config", bad});
+  EXPECT_EQ(p.Wait(20s), 1) << p.Output();
+  EXPECT_EQ(Replicas("web"), 4);
+  EXPECT_EQ(Replicas("api"), 1);
+  EXPECT_NE(p.Output().find("autoscaler default/api: run (scaler) failed in stage evaluate"),
+            std::string::npos)
+      << p.Output();
+}
+
+TEST_F(EngineRunProcess, InvalidConfigExitsTwoAndScalesNothing) {
+  auto path = Config("web", "minReplicas: 5\nmaxReplicas: 2\n");
+  auto p = Cpa({"run", "--config", path});
+  EXPECT_EQ(p.Wait(10s), 2) << p.Output();
+  EXPECT_NE(p.Output().find("maxReplicas: must be >= minReplicas (5), got 2"), std::string::npos);
+  EXPECT_EQ(Replicas("web"), 2);
+}
+
+TEST_F(EngineRunProcess, WrongTokenFailsTheRunAndScalesNothing) {
+  WriteKubeconfig("kubeconfig", "wrong");
+  auto p = Cpa({"run", "--once", "--config", Config("web")});
+  EXPECT_EQ(p.Wait(20s), 1) << p.Output();
+  EXPECT_NE(p.Output().find("failed in stage target"), std::string::npos) << p.Output();
+  EXPECT_EQ(Replicas("web"), 2);
+}
+
+TEST_F(EngineRunProcess, RunsOnScheduleAndExitsCleanlyOnSigterm) {
+  auto p = Cpa({"run", "--config", Config("web")});
+  for (int i = 0; i < 400 && Replicas("web") != 4; ++i) std::this_thread::sleep_for(25ms);
+  EXPECT_EQ(Replicas("web"), 4);
+  SetEvaluation("web", R"({"targetReplicas": 6})");
+  for (int i = 0; i < 400 && Replicas("web") != 6; ++i) std::this_thread::sleep_for(25ms);
+  EXPECT_EQ(Replicas("web"), 6);  // a later scheduled run picked up the new evaluation
+  kill(p.pid, SIGTERM);
+  EXPECT_EQ(p.Wait(10s), 0) << p.Output();
+  EXPECT_NE(p.Output().find("finishing runs in flight, then exiting"), std::string::npos);
+}
+
+TEST_F(EngineRunProcess, StabilizationWindowSurvivesARestartWithAStoreFile) {
+  std::string store = (dir_ / "history.db").string();
+  auto path =
+      Config("web", fmt::format("downscaleStabilization: 300\nstore: {{path: {}}}\n", store));
+  SetEvaluation("web", R"({"targetReplicas": 7})");
+  auto first = Cpa({"run", "--once", "--config", path});
+  ASSERT_EQ(first.Wait(20s), 0) << first.Output();
+  EXPECT_EQ(Replicas("web"), 7);
+  SetEvaluation("web", R"({"targetReplicas": 2})");
+  auto second = Cpa({"run", "--once", "--config", path});  // a new process, same store file
+  ASSERT_EQ(second.Wait(20s), 0) << second.Output();
+  EXPECT_EQ(Replicas("web"), 7);  // the held maximum persisted across the restart
+}
+
+}  // namespace
+}  // namespace cpa::engine
