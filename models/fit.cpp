@@ -129,31 +129,44 @@ HoltWintersParams FitSmoothing(const HoltWintersOptions& options, const InitialS
     ub[i] = UpperBound(problem.active[i]);
     if (problem.active[i] == 3) step[i] = 0.02;
   }
-  double best_value = scored.front().first;
-  std::vector<double> best_x = scored.front().second;
-  const size_t starts = std::min<size_t>(3, scored.size());
-  for (size_t s = 0; s < starts; ++s) {
-    std::vector<double> start = scored[s].second;
+  // Local refinement by BOBYQA from x (value = objective at x); keeps the better of start and
+  // result.
+  auto refine = [&](std::vector<double>& x, double& value, double xtol, double ftol,
+                    double step_scale) {
+    std::vector<double> scaled_step = step;
+    for (double& v : scaled_step) v *= step_scale;
+    std::vector<double> trial = x;
     nlopt_opt opt = nlopt_create(NLOPT_LN_BOBYQA, static_cast<unsigned>(dim));
     nlopt_set_lower_bounds(opt, lb.data());
     nlopt_set_upper_bounds(opt, ub.data());
     nlopt_set_min_objective(opt, SmoothingObjective, &problem);
-    nlopt_set_xtol_rel(opt, 1e-4);
-    nlopt_set_ftol_rel(opt, 1e-8);
+    nlopt_set_xtol_rel(opt, xtol);
+    nlopt_set_ftol_rel(opt, ftol);
     nlopt_set_maxeval(opt, max_evaluations);
-    nlopt_set_initial_step(opt, step.data());
-    double value = scored[s].first;
-    const nlopt_result rc = nlopt_optimize(opt, start.data(), &value);
+    nlopt_set_initial_step(opt, scaled_step.data());
+    double trial_value = value;
+    const nlopt_result rc = nlopt_optimize(opt, trial.data(), &trial_value);
     nlopt_destroy(opt);
-    if (rc > 0 || rc == NLOPT_ROUNDOFF_LIMITED) {
-      // Re-evaluate: NLopt reports the best point it saw.
-      const double check = problem.Eval(start.data());
-      if (check < best_value) {
-        best_value = check;
-        best_x = start;
-      }
+    if ((rc > 0 || rc == NLOPT_ROUNDOFF_LIMITED) && trial_value < value) {
+      x = std::move(trial);
+      value = trial_value;
+    }
+  };
+  // Stage 1: a quick, loose descent from each of the 3 best grid points (they may lie in
+  // different basins); stage 2: polish the best of them.
+  const size_t starts = std::min<size_t>(3, scored.size());
+  double best_value = scored.front().first;
+  std::vector<double> best_x = scored.front().second;
+  for (size_t s = 0; s < starts; ++s) {
+    std::vector<double> x = scored[s].second;
+    double value = scored[s].first;
+    refine(x, value, 5e-2, 1e-4, 1.0);
+    if (value < best_value) {
+      best_value = value;
+      best_x = std::move(x);
     }
   }
+  refine(best_x, best_value, 1e-5, 1e-9, 0.2);
   evaluations += problem.evaluations;
   HoltWintersParams best = options.params;
   for (size_t i = 0; i < dim; ++i) ParamRef(best, problem.active[i]) = best_x[i];

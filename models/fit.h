@@ -8,10 +8,10 @@
 //              horizon == H > 1: the sum of squared errors of the H-step-ahead forecasts made at
 //              every point of the series (what an autoscaler needs a pod start-up ahead).
 //   smoothing  alpha, beta, gamma in [0, 1] and phi in [0.8, 1] (when damped): a coarse grid
-//              (8 values per parameter, 2 for phi) picks the 3 best starts, each refined by NLopt's
-//              bounded LN_BOBYQA; the best result wins. The box contains statsmodels' feasible set
-//              (beta <= alpha, gamma <= 1 - alpha), so at equal initial states our optimum is at
-//              least as good.
+//              (5 values per parameter, 2 for phi; early abandon) picks the 3 best starts, each
+//              gets a loose NLopt LN_BOBYQA descent, and the best is polished by BOBYQA. The box
+//              contains statsmodels' feasible set (beta <= alpha, gamma <= 1 - alpha), so at
+//              equal initial states our optimum is at least as good.
 //   estimated  initial level, trend and seasonals are then fitted together with the smoothing
 //              parameters by NLopt's LD_LBFGS on the one-step SSE with an exact reverse-mode
 //              gradient, starting from the heuristic (or simple) start and the grid/BOBYQA result.

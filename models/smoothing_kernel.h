@@ -98,7 +98,7 @@ FinalState RunKernel(const HoltWintersParams& p, double phi, int m, const Initia
       //   b' = beta (l' - l) + (1 - beta) phi b = -alpha beta l + phi (1 - alpha beta) b + alpha
       //   beta u
       l_new = a11 * l + (a12 * b + alpha * u);
-      b = a22 * b + (alpha_beta * u - alpha_beta * l);
+      b = a22 * b + alpha_beta * (u - l);
     } else if constexpr (kTrend == Trend::kMultiplicative) {
       l_new = alpha * u + (1.0 - alpha) * base;
       b = beta * (l_new / l) + (1.0 - beta) * d;
@@ -106,7 +106,7 @@ FinalState RunKernel(const HoltWintersParams& p, double phi, int m, const Initia
       l_new = a11 * l + alpha * u;
     }
     if constexpr (kSeasonal == Seasonal::kAdditive) {
-      s[idx] = gamma * (yt - base) + (1.0 - gamma) * st;
+      s[idx] = st + gamma * (u - base);  // = gamma (y - base) + (1 - gamma) s
     } else if constexpr (kSeasonal == Seasonal::kMultiplicative) {
       s[idx] = gamma * (yt / base) + (1.0 - gamma) * st;
     }
