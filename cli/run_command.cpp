@@ -7,14 +7,19 @@
 #include <map>
 #include <memory>
 #include <thread>
+#include <tuple>
 
 #include <fmt/format.h>
 
+#include "api/api_server.h"
+#include "api/metrics_registry.h"
+#include "api/timed_method.h"
 #include "cli/commands.h"
 #include "common/log.h"
 #include "engine/autoscaler.h"
 #include "engine/config/config_loader.h"
 #include "engine/kube_cluster.h"
+#include "engine/methods/method_registry.h"
 #include "engine/scheduler.h"
 #include "kube/client.h"
 #include "store/open_store.h"
@@ -134,10 +139,23 @@ int RunAutoscalers(const RunOptions& opts) {
     }
     return s;
   };
+  api::MetricsRegistry metrics(clock);
   std::vector<std::unique_ptr<engine::Autoscaler>> autoscalers;
   for (auto& c : *configs) {
     engine::AutoscalerOptions options;
     options.store = store_for(c.store);
+    // Metric and evaluate calls are timed for the Prometheus endpoint.
+    std::string id = c.namespace_ + "/" + c.scale_target_ref->name;
+    for (auto [name, method_config, slot] :
+         {std::tuple{"metric", &c.metric, &options.metric},
+          std::tuple{"evaluate", &c.evaluate, &options.evaluate}}) {
+      auto method = engine::CreateMethod(*method_config, name);
+      if (!method) {
+        log::Error("cannot create the {} method: {}", name, method.error().message);
+        return kExitInvalidConfig;
+      }
+      *slot = std::make_unique<api::TimedMethod>(std::move(*method), metrics, id, name);
+    }
     auto a = engine::Autoscaler::Create(c, cluster, clock, std::move(options));
     if (!a) {
       log::Error("cannot create autoscaler: {}", a.error().message);
@@ -166,10 +184,44 @@ int RunAutoscalers(const RunOptions& opts) {
     return failures == 0 ? kExitOk : kExitFailure;
   }
 
+  // The REST API: one server for the process, configured by the first config's apiConfig
+  // (with several autoscalers, give them the same apiConfig; routes take the autoscaler name).
+  std::vector<engine::Autoscaler*> raw;
+  for (auto& a : autoscalers) raw.push_back(a.get());
+  api::ApiServer api_server(autoscalers.front()->config().api, raw, metrics);
+  api_server.SetReadinessProvider([&] {
+    api::Readiness r;
+    r.checks.push_back({"config", true, fmt::format("{} autoscaler(s) loaded", raw.size())});
+    for (auto* a : raw) {
+      auto last = metrics.last_run(a->id());
+      api::ReadinessCheck check{"lastRun:" + a->id(), true, "no run yet"};
+      if (last) {
+        // Only a failure to reach the cluster makes the process unready; a failing user logic
+        // is reported but restarting the pod would not fix it.
+        check.ok = last->ok || last->error.rfind("target:", 0) != 0;
+        check.message = last->ok ? "ok" : last->error;
+      }
+      r.checks.push_back(check);
+    }
+    return r;
+  });
+  if (auto s = api_server.Start(); !s) {
+    log::Error("cannot start the REST API: {}", s.error().message);
+    return kExitFailure;
+  }
+  if (api_server.port() != 0) {
+    log::Info("REST API listening on {}://{}:{}",
+              autoscalers.front()->config().api.use_https ? "https" : "http",
+              autoscalers.front()->config().api.host, api_server.port());
+  }
+
   int workers =
       opts.workers > 0 ? opts.workers : std::clamp(static_cast<int>(autoscalers.size()), 2, 16);
   engine::Scheduler scheduler(clock, workers);
   for (auto& a : autoscalers) scheduler.Add(*a);
+  scheduler.SetObserver([&](engine::Autoscaler& a, const auto& outcome, Duration elapsed) {
+    metrics.RecordRun(a.id(), engine::RunType::kScaler, outcome, elapsed);
+  });
 
   std::stop_source stop;
   std::stop_source cancel_runs;
@@ -198,6 +250,7 @@ int RunAutoscalers(const RunOptions& opts) {
   cancel_runs.request_stop();  // ends the grace timer
   pthread_kill(signal_thread.native_handle(), SIGUSR1);
   signal_thread.join();
+  api_server.Stop();
   auto stats = scheduler.stats();
   log::Info("stopped after {} run(s), {} failed, {} skipped", stats.runs, stats.failures,
             stats.skipped);

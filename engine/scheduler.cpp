@@ -32,10 +32,12 @@ void Scheduler::Dispatch(Entry& entry, std::stop_token cancel_runs) {
     return;
   }
   pool_->Submit([this, &entry, cancel_runs] {
+    auto started = std::chrono::steady_clock::now();
     auto result = entry.autoscaler->Run(RunType::kScaler, cancel_runs);
+    auto elapsed = std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - started);
     ++runs_;
     if (!result) ++failures_;
-    if (observer_) observer_(*entry.autoscaler, result);
+    if (observer_) observer_(*entry.autoscaler, result, elapsed);
     entry.in_flight = false;
   });
 }

@@ -21,7 +21,9 @@
 
 namespace cpa::engine {
 
-using RunObserver = std::function<void(Autoscaler&, const std::expected<RunResult, StageError>&)>;
+// Called after every scheduled run with its outcome and how long it took.
+using RunObserver =
+    std::function<void(Autoscaler&, const std::expected<RunResult, StageError>&, Duration)>;
 
 // The first run time for a startTime alignment: the next multiple of `start_time_ms` after `now`.
 TimePoint FirstRunTime(TimePoint now, int64_t start_time_ms);

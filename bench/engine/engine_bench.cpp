@@ -157,7 +157,7 @@ void BM_ManyAutoscalers(benchmark::State& state) {
   Scheduler scheduler(clock, 2);
   for (auto& a : autoscalers) scheduler.Add(*a);
   std::atomic<int64_t> done{0};
-  scheduler.SetObserver([&](Autoscaler&, const auto&) { ++done; });
+  scheduler.SetObserver([&](Autoscaler&, const auto&, Duration) { ++done; });
   std::stop_source stop;
   std::jthread runner([&] { scheduler.Run(stop.get_token()); });
   while (clock.Sleepers() == 0) std::this_thread::yield();

@@ -521,7 +521,7 @@ TEST(ApiServer, ConcurrentApiCallsDuringScheduledRuns) {
   engine::Scheduler scheduler(clock, 2);
   scheduler.Add(**a);
   std::atomic<int> scheduled{0};
-  scheduler.SetObserver([&](engine::Autoscaler& as, const auto& outcome) {
+  scheduler.SetObserver([&](engine::Autoscaler& as, const auto& outcome, Duration) {
     metrics.RecordRun(as.id(), engine::RunType::kScaler, outcome, Seconds(0.001));
     ++scheduled;
   });

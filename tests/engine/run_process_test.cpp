@@ -1,7 +1,7 @@
 // End to end: the real `cpa run` process against kube/fake over HTTP with a bearer token, and user
 // logic written as small scripts (tests/data/engine/logic).
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include <httplib.h>
 
 #include "kube/fake/fake_api_server.h"
 #include "tests/engine/test_paths.h"
@@ -109,16 +111,20 @@ class EngineRunProcess : public testing::Test {
     EXPECT_TRUE(d);
     return (*d)["spec"]["replicas"].GetInt();
   }
-  // A config whose evaluation is read from <dir>/<name>.json at every run.
+  // A config whose evaluation is read from <dir>/<name>.json at every run. `extra` may replace
+  // the default interval and apiConfig.
   std::string Config(const std::string& name, const std::string& extra = "") {
     std::ofstream(dir_ / (name + ".json")) << R"({"targetReplicas": 4})";
     std::string path = (dir_ / (name + ".yaml")).string();
+    std::string defaults;
+    if (extra.find("interval:") == std::string::npos) defaults += "interval: 300\n";
+    if (extra.find("apiConfig:") == std::string::npos) defaults += "apiConfig: {enabled: false}\n";
     std::ofstream(path) << fmt::format(
         "scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: {0}}}\n"
-        "interval: 300\nmetric: {{type: shell, timeout: 2000, shell: {{entrypoint: /bin/echo, "
+        "metric: {{type: shell, timeout: 2000, shell: {{entrypoint: /bin/echo, "
         "command: ['1']}}}}\nevaluate: {{type: shell, timeout: 2000, shell: {{entrypoint: {1}, "
-        "command: [{2}]}}}}\napiConfig: {{enabled: false}}\n{3}",
-        name, Logic("evaluate-from-env.sh"), (dir_ / (name + ".json")).string(), extra);
+        "command: [{2}]}}}}\n{3}{4}",
+        name, Logic("evaluate-from-env.sh"), (dir_ / (name + ".json")).string(), defaults, extra);
     return path;
   }
   void SetEvaluation(const std::string& name, const std::string& text) {
@@ -211,6 +217,42 @@ TEST_F(EngineRunProcess, StabilizationWindowSurvivesARestartWithAStoreFile) {
   auto second = Cpa({"run", "--once", "--config", path});  // a new process, same store file
   ASSERT_EQ(second.Wait(20s), 0) << second.Output();
   EXPECT_EQ(Replicas("web"), 7);  // the held maximum persisted across the restart
+}
+
+TEST_F(EngineRunProcess, RestApiDryRunScalesNothingAndEvaluationScales) {
+  auto path = Config("web",
+                     "interval: 3600000\nstartTime: 3600000\napiConfig: {enabled: true, "
+                     "host: 127.0.0.1, port: 0}\n");
+  auto p = Cpa({"run", "--config", path});
+  int port = 0;
+  for (int i = 0; i < 400 && port == 0; ++i) {
+    std::string out = p.Output();
+    auto at = out.find("REST API listening on http://127.0.0.1:");
+    if (at != std::string::npos) port = std::atoi(out.c_str() + at + 39);
+    if (port == 0) std::this_thread::sleep_for(25ms);
+  }
+  ASSERT_NE(port, 0) << p.Output();
+  httplib::Client client("127.0.0.1", port);
+  auto dry = client.Post("/api/v1/evaluation?dry_run=true");
+  ASSERT_TRUE(dry);
+  EXPECT_EQ(dry->status, 200) << dry->body;
+  auto body = ParseJson(dry->body);
+  ASSERT_TRUE(body) << dry->body;
+  EXPECT_EQ((*body)["targetReplicas"].GetInt(), 4);
+  EXPECT_EQ(Replicas("web"), 2);
+  auto metrics = client.Get("/api/v1/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 200);
+  EXPECT_NE(metrics->body.find(R"("value":"1\n")"), std::string::npos) << metrics->body;
+  auto real = client.Post("/api/v1/evaluation");
+  ASSERT_TRUE(real);
+  EXPECT_EQ(real->status, 200) << real->body;
+  EXPECT_EQ(Replicas("web"), 4);
+  auto prom = client.Get("/metrics");
+  ASSERT_TRUE(prom);
+  EXPECT_NE(prom->body.find("cpa_method_call_duration_seconds"), std::string::npos);
+  kill(p.pid, SIGTERM);
+  EXPECT_EQ(p.Wait(10s), 0) << p.Output();
 }
 
 }  // namespace

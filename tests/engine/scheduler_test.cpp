@@ -57,7 +57,7 @@ TEST(EngineScheduler, RunsOnTheStartTimeGridAndIsolatesFailures) {
   scheduler.Add(**bad);
   Recorded rec;
   std::atomic<int> done{0};
-  scheduler.SetObserver([&](Autoscaler& a, const auto& result) {
+  scheduler.SetObserver([&](Autoscaler& a, const auto& result, Duration) {
     std::lock_guard lock(rec.mu);
     rec.runs.emplace_back(a.id(), ToUnixMillis(clock.Now()));
     if (!result) rec.failures.push_back(a.id());
@@ -113,7 +113,7 @@ TEST(EngineScheduler, SlowRunIsSkippedNotQueued) {
   Scheduler scheduler(clock, 2);
   scheduler.Add(**a);
   std::atomic<int> done{0};
-  scheduler.SetObserver([&](Autoscaler&, const auto&) { ++done; });
+  scheduler.SetObserver([&](Autoscaler&, const auto&, Duration) { ++done; });
   std::stop_source stop;
   std::jthread runner([&] { scheduler.Run(stop.get_token()); });
   for (int i = 0; i < 2000 && clock.Sleepers() == 0; ++i) std::this_thread::sleep_for(1ms);
