@@ -1,6 +1,7 @@
 // HTTPS: server verification with a test CA (file and kubeconfig data), insecure mode, mTLS,
 // and bearer tokens read from a rotating token file.
 #include <cstdlib>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -207,6 +208,42 @@ TEST_F(KubeTlsTest, RotatedTokenFileIsPickedUp) {
   std::filesystem::rename(dir.File("token.new"), dir.File("token"));
   auto after = (*client)->ListPods("default", "");
   EXPECT_TRUE(after) << after.error().ToString();
+}
+
+TEST_F(KubeTlsTest, ScalePatchAndWatchOverHttpsWithAToken) {
+  FakeApiServerOptions options = TlsOptions();
+  options.token = "tls-token";
+  FakeApiServer server(options);
+  ASSERT_TRUE(server.Start());
+  ASSERT_TRUE(server.CreateObject(testing::kDeploymentYaml));
+  ConnectionConfig config = Config(server);
+  config.token = "tls-token";
+  auto client = Client::Create(config);
+  ASSERT_TRUE(client);
+  const ObjectRef web{"apps/v1", "Deployment", "web"};
+  auto scale = (*client)->GetScale(web, "fixtures");
+  ASSERT_TRUE(scale) << scale.error().ToString();
+  EXPECT_EQ(scale->replicas, 2);
+  auto list = (*client)->ListPods("fixtures", scale->selector);
+  ASSERT_TRUE(list);
+  EXPECT_EQ((*list)["items"].Size(), 2u);
+
+  std::vector<std::string> added;
+  std::thread watcher([&] {
+    WatchOptions watch;
+    watch.resource_version = testing::Str((*list)["metadata"], "resourceVersion");
+    watch.label_selector = scale->selector;
+    auto result = (*client)->Watch("v1", "Pod", "fixtures", watch, [&](WatchEvent&& e) {
+      if (e.type == WatchEventType::kAdded) added.push_back(testing::Meta(e.object, "name"));
+      return added.size() < 2;
+    });
+    EXPECT_TRUE(result) << result.error().ToString();
+  });
+  auto patched = (*client)->PatchScaleReplicas(web, "fixtures", 4, ScalePatch::kJson);
+  ASSERT_TRUE(patched) << patched.error().ToString();
+  EXPECT_EQ(patched->replicas, 4);
+  watcher.join();
+  EXPECT_EQ(added.size(), 2u);
 }
 
 TEST_F(KubeTlsTest, UnreadableCaFileIsInvalidArgument) {
