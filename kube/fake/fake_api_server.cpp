@@ -34,9 +34,10 @@ std::vector<std::string> SplitPath(const std::string& path) {
   return out;
 }
 
-void SendJson(httplib::Response& res, int status, const std::string& body) {
+void SendJson(httplib::Response& res, int status, std::string body) {
   res.status = status;
-  res.set_content(body, "application/json");
+  res.body = std::move(body);  // set_content would copy a LIST of a megabyte
+  res.set_header("Content-Type", "application/json");
 }
 
 void SendFailure(httplib::Response& res, const ApiFailure& failure) {
@@ -199,9 +200,9 @@ void FakeApiServerRoutes::HandleResource(const httplib::Request& req, httplib::R
     if (!r) return SendFailure(res, r.error());
     SendJson(res, ok_status, *r->json);
   };
-  auto reply_text = [&](const FakeResult<std::string>& r, int ok_status) {
+  auto reply_text = [&](FakeResult<std::string> r, int ok_status) {
     if (!r) return SendFailure(res, r.error());
-    SendJson(res, ok_status, *r);
+    SendJson(res, ok_status, std::move(*r));
   };
   const std::string& method = req.method;
   if (method == "GET") {

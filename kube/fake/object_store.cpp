@@ -765,7 +765,7 @@ FakeResult<std::string> ObjectStore::List(const ResourceType& type, const std::s
   if (store != objects_.end()) {
     size_t estimate = 0;
     for (const auto& [key, obj] : store->second) estimate += obj.item_json->size() + 1;
-    items.reserve(estimate);
+    items.reserve(estimate + 512);
     auto it =
         continue_token.empty() ? store->second.begin() : store->second.upper_bound(continue_token);
     for (; it != store->second.end(); ++it) {
@@ -788,7 +788,7 @@ FakeResult<std::string> ObjectStore::List(const ResourceType& type, const std::s
     }
   }
   if (remaining == 0) next_token.clear();
-  out.reserve(items.size() + 160);
+  out.reserve(256);
   out += R"({"kind":")";
   out += type.list_kind;
   out += R"(","apiVersion":")";
@@ -806,9 +806,11 @@ FakeResult<std::string> ObjectStore::List(const ResourceType& type, const std::s
     out += std::to_string(remaining);
   }
   out += R"(},"items":[)";
-  out += items;
-  out += "]}";
-  return out;
+  // The items were built first (their count decides the metadata); put the header in front
+  // within the reserved capacity instead of copying the items again.
+  items.insert(0, out);
+  items += "]}";
+  return items;
 }
 
 FakeResult<std::string> ObjectStore::ScaleJsonLocked(const ResourceType& type,
