@@ -122,6 +122,7 @@ void FakeApiServerRoutes::Handle(const httplib::Request& req, httplib::Response&
     res.set_content(injected->body, injected->content_type.c_str());
     return;
   }
+  if (req.path.find("//") != std::string::npos) return SendFailure(res, NotFoundResource());
   const std::vector<std::string> segs = SplitPath(req.path);
   if (segs.empty()) return SendFailure(res, NotFoundResource());
   if (segs[0] == "api") {
@@ -785,21 +786,39 @@ Status FakeApiServer::SetPodStatus(std::string_view ns, std::string_view name,
                                    std::string_view phase, bool ready) {
   const std::string now = FormatRfc3339(clock_->Now());
   return MutateObject("v1", "Pod", ns, name, [&](JsonValue& pod, JsonAllocator& a) {
+    // Keep what the kubelet keeps: startTime, and a condition's lastTransitionTime while its
+    // status does not change (the HPA reads both).
+    std::string start_time = now;
+    std::map<std::string, std::pair<std::string, std::string>> previous;  // type -> status, time
+    if (const JsonValue* old = FindMember(pod, "status")) {
+      if (auto t = Str(*old, "startTime"); !t.empty()) start_time = t;
+      if (const JsonValue* cs = FindMember(*old, "conditions"); cs != nullptr && cs->IsArray()) {
+        for (const auto& c : cs->GetArray()) {
+          previous[Str(c, "type")] = {Str(c, "status"), Str(c, "lastTransitionTime")};
+        }
+      }
+    }
     JsonValue status(rapidjson::kObjectType);
     status.AddMember("phase", JsonString(phase, a), a);
     JsonValue conditions(rapidjson::kArrayType);
     for (const char* type : {"Initialized", "Ready", "ContainersReady", "PodScheduled"}) {
       bool is_ready_kind =
           std::string_view(type) == "Ready" || std::string_view(type) == "ContainersReady";
+      const char* value = !is_ready_kind || ready ? "True" : "False";
+      std::string transition = now;
+      if (auto it = previous.find(type);
+          it != previous.end() && it->second.first == value && !it->second.second.empty()) {
+        transition = it->second.second;
+      }
       JsonValue c(rapidjson::kObjectType);
       c.AddMember("type", JsonValue(type, a), a);
-      c.AddMember("status", JsonValue(!is_ready_kind || ready ? "True" : "False", a), a);
+      c.AddMember("status", JsonValue(value, a), a);
       c.AddMember("lastProbeTime", JsonValue(rapidjson::kNullType), a);
-      c.AddMember("lastTransitionTime", JsonString(now, a), a);
+      c.AddMember("lastTransitionTime", JsonString(transition, a), a);
       conditions.PushBack(c, a);
     }
     status.AddMember("conditions", conditions, a);
-    status.AddMember("startTime", JsonString(now, a), a);
+    status.AddMember("startTime", JsonString(start_time, a), a);
     status.AddMember("qosClass", "BestEffort", a);
     if (pod.HasMember("status")) pod.RemoveMember("status");
     pod.AddMember("status", status, a);

@@ -228,3 +228,33 @@ TEST(KubeFakeSeedTest, SeedFileStartsAClusterState) {
 
 }  // namespace
 }  // namespace cpa::kube::fake
+
+namespace cpa::kube::fake {
+namespace {
+
+TEST(KubeFakePodStatusTest, ReadinessChangesKeepStartTimeAndUnchangedTransitions) {
+  ManualClock clock(FromUnixMillis(1'800'000'000'000));
+  FakeApiServerOptions options;
+  options.clock = &clock;
+  FakeApiServer server(options);
+  ASSERT_TRUE(server.Start());
+  auto pod = server.AddPod("default", "p", {{"app", "web"}}, /*ready=*/false);
+  ASSERT_TRUE(pod);
+  const std::string t0 = FormatRfc3339(clock.Now());
+  EXPECT_EQ(Meta(*pod, "creationTimestamp"), t0);
+  clock.Advance(std::chrono::seconds(40));
+  ASSERT_TRUE(server.SetPodStatus("default", "p", "Running", true));
+  auto after = server.GetObject("v1", "Pod", "default", "p");
+  ASSERT_TRUE(after);
+  const JsonValue& status = (*after)["status"];
+  EXPECT_EQ(Str(status, "startTime"), t0);
+  for (const auto& c : status["conditions"].GetArray()) {
+    const std::string type = Str(c, "type");
+    const bool changed = type == "Ready" || type == "ContainersReady";
+    EXPECT_EQ(Str(c, "status"), "True") << type;
+    EXPECT_EQ(Str(c, "lastTransitionTime"), changed ? FormatRfc3339(clock.Now()) : t0) << type;
+  }
+}
+
+}  // namespace
+}  // namespace cpa::kube::fake
