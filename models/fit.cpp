@@ -415,6 +415,11 @@ Result<FitResult> FitHoltWinters(const HoltWintersOptions& options, std::span<co
   HoltWintersOptions fitted = options;
   fitted.params = result.params;
   result.sse = HorizonLoss(fitted, result.initial, y, 1, 0);
+  if (!std::isfinite(result.sse)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "no parameters keep the recursion finite on this series (check the model "
+                     "kind: multiplicative parts need values well away from 0)");
+  }
   result.objective =
       fit.horizon == 1 ? result.sse : HorizonLoss(fitted, result.initial, y, fit.horizon, 0);
 
