@@ -246,6 +246,31 @@ TEST_F(KubeTlsTest, ScalePatchAndWatchOverHttpsWithAToken) {
   EXPECT_EQ(added.size(), 2u);
 }
 
+TEST_F(KubeTlsTest, InClusterServiceAccountAgainstAnHttpsServer) {
+  FakeApiServerOptions options = TlsOptions();
+  options.token = "sa-token";
+  FakeApiServer server(options);
+  ASSERT_TRUE(server.Start());
+  TempDir sa;
+  sa.Write("token", "sa-token\n");
+  std::filesystem::copy_file(F("ca.pem"), sa.File("ca.crt"));
+  sa.Write("namespace", "autoscalers");
+  LoadOptions load;
+  load.service_account_dir = sa.path();
+  const std::string port = std::to_string(server.port());
+  load.getenv = [&](std::string_view name) -> std::optional<std::string> {
+    if (name == "KUBERNETES_SERVICE_HOST") return std::string("127.0.0.1");
+    if (name == "KUBERNETES_SERVICE_PORT") return port;
+    return std::nullopt;
+  };
+  auto client = Client::FromLoadOptions(load);
+  ASSERT_TRUE(client) << client.error().ToString();
+  EXPECT_EQ((*client)->config().source, "in-cluster");
+  EXPECT_EQ((*client)->default_namespace(), "autoscalers");
+  auto pods = (*client)->ListPods("autoscalers", "");
+  EXPECT_TRUE(pods) << pods.error().ToString();
+}
+
 TEST_F(KubeTlsTest, UnreadableCaFileIsInvalidArgument) {
   ConnectionConfig config;
   config.server = "https://127.0.0.1:1";
