@@ -319,6 +319,7 @@ Result<HttpResponse> Transport::Send(const HttpRequest& request) {
 Result<int> Transport::Stream(const HttpRequest& request,
                               const std::function<bool(std::string_view)>& on_chunk,
                               std::string* error_body, std::stop_token stop) {
+  if (stop.stop_requested()) return 0;
   auto fresh = NewClient();  // a stream holds its connection: never a pooled one
   if (!fresh) return std::unexpected(fresh.error());
   std::unique_ptr<httplib::ClientImpl> client = std::move(*fresh);
