@@ -264,7 +264,7 @@ std::string ApiFailure::ToStatusJson() const {
   doc.AddMember("metadata", JsonValue(rapidjson::kObjectType), a);
   doc.AddMember("status", "Failure", a);
   doc.AddMember("message", JsonString(message, a), a);
-  doc.AddMember("reason", JsonString(reason, a), a);
+  if (!reason.empty()) doc.AddMember("reason", JsonString(reason, a), a);
   if (!name.empty() || !kind.empty() || !causes.empty()) {
     JsonValue details(rapidjson::kObjectType);
     if (!name.empty()) details.AddMember("name", JsonString(name, a), a);
@@ -405,10 +405,9 @@ FakeResult<StoredObject> ObjectStore::Create(const ResourceType& type, const std
   const JsonValue* meta = FindMember(object, "metadata");
   if (meta != nullptr && !MetaStr(object, "resourceVersion").empty()) {
     return std::unexpected(
-        Failure(500, "InternalError",
-                "Internal error occurred: resourceVersion should not be set on objects to be "
-                "created",
-                nullptr, ""));
+        // A plain storage error on a real server: code 500, no reason.
+        Failure(500, "", "resourceVersion should not be set on objects to be created", nullptr,
+                ""));
   }
   return CreateLocked(type, ns, std::move(object));
 }

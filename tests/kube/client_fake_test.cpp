@@ -139,6 +139,12 @@ TEST_F(KubeClientTest, CreateGetUpdateFollowApiSemantics) {
   EXPECT_EQ(created["metadata"]["generation"].GetInt(), 1);
   const std::string rv1 = Meta(created, "resourceVersion");
 
+  // A create carrying a resourceVersion fails as on a real server (500, a plain message).
+  auto with_version = client_->Create("fixtures", created);
+  ASSERT_FALSE(with_version);
+  EXPECT_EQ(with_version.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(with_version.error().message,
+            "resourceVersion should not be set on objects to be created");
   JsonDocument duplicate;
   duplicate.CopyFrom(created, duplicate.GetAllocator());
   duplicate["metadata"].RemoveMember("resourceVersion");  // a create must not carry one
