@@ -22,6 +22,7 @@
 #include "models/fit.h"
 #include "models/holt_winters.h"
 #include "models/linear_regression.h"
+#include "store/sqlite_store.h"
 
 namespace cpa::cli {
 namespace {
@@ -30,6 +31,7 @@ struct ForecastOptions {
   std::string input;
   std::string store;
   std::string series;
+  std::string autoscaler;
   std::string model = "holt-winters";
   std::string trend = "add";
   bool damped = false;
@@ -390,19 +392,68 @@ void PrintCsvSummary(const JsonValue& value, const std::string& prefix) {
   }
 }
 
+// Reads a series from a store file written by `cpa run`: `evaluations` (evaluated targets),
+// `decisions` (stabilized targets) or `metric:NAME[:RESOURCE]` (numeric metric values; without a
+// resource, the mean over the resources at each timestamp).
+Result<Series> ReadStore(const ForecastOptions& opts) {
+  store::StoreOptions options;
+  options.path = opts.store;
+  options.read_only = true;
+  auto opened = store::OpenSqliteStore(options);
+  if (!opened) return std::unexpected(opened.error());
+  store::SeriesRef ref;
+  if (opts.series == "evaluations") {
+    ref = store::SeriesRef::Of(opts.autoscaler, store::SeriesKind::kEvaluationTarget);
+  } else if (opts.series == "decisions") {
+    ref = store::SeriesRef::Of(opts.autoscaler, store::SeriesKind::kDecisionStabilizedTarget);
+  } else if (opts.series.starts_with("metric:")) {
+    std::string rest = opts.series.substr(7);
+    size_t colon = rest.find(':');
+    ref = store::SeriesRef::Metric(opts.autoscaler,
+                                   colon == std::string::npos ? "" : rest.substr(colon + 1),
+                                   rest.substr(0, colon));
+  } else {
+    return MakeErrorF(ErrorCode::kInvalidArgument,
+                      "--series must be evaluations, decisions or metric:NAME[:RESOURCE], got "
+                      "\"{}\"",
+                      opts.series);
+  }
+  auto samples = (*opened)->Values(ref, {});
+  if (!samples) return std::unexpected(samples.error());
+  Series series;
+  series.rfc3339 = true;
+  int count = 0;
+  for (const auto& sample : *samples) {
+    if (!sample.value) continue;
+    double t = static_cast<double>(ToUnixMillis(sample.time)) / 1000.0;
+    if (!series.times.empty() && series.times.back() == t) {  // mean over resources
+      series.values.back() = (series.values.back() * count + *sample.value) / (count + 1);
+      ++count;
+      continue;
+    }
+    series.times.push_back(t);
+    series.values.push_back(*sample.value);
+    count = 1;
+  }
+  return series;
+}
+
 int RunForecast(const ForecastOptions& opts) {
-  if (!opts.store.empty() || !opts.series.empty()) {
-    fmt::print(stderr,
-               "error: --store/--series input is not available yet (the store module is pending); "
-               "export the series as CSV and use --input\n");
+  bool from_store = !opts.store.empty() || !opts.series.empty() || !opts.autoscaler.empty();
+  if (from_store && (opts.store.empty() || opts.series.empty() || opts.autoscaler.empty())) {
+    fmt::print(stderr, "error: --store, --autoscaler and --series go together\n");
     return kExitInvalidConfig;
   }
-  if (opts.input.empty()) {
-    fmt::print(stderr, "error: --input <file.csv> (or - for stdin) is required\n");
+  if (!from_store && opts.input.empty()) {
+    fmt::print(stderr,
+               "error: --input <file.csv> (or - for stdin), or --store/--autoscaler/--series, is "
+               "required\n");
     return kExitInvalidConfig;
   }
   Result<Series> series;
-  if (opts.input == "-") {
+  if (from_store) {
+    series = ReadStore(opts);
+  } else if (opts.input == "-") {
     series = ReadCsv(std::cin, "<stdin>");
   } else {
     std::ifstream file(opts.input);
@@ -470,8 +521,15 @@ void RegisterForecastCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--input,-i", opts->input,
                   "CSV file of `timestamp,value` rows (seconds since the epoch or RFC 3339; an "
                   "optional header row); - reads stdin");
-  cmd->add_option("--store", opts->store, "Store file to read the series from (pending)");
-  cmd->add_option("--series", opts->series, "Series name in --store (pending)");
+  cmd->add_option("--store", opts->store,
+                  "Store file written by `cpa run` (store.path) to read the series from, instead "
+                  "of --input")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--autoscaler", opts->autoscaler,
+                  "Autoscaler id (namespace/name) in --store (see `cpa history list`)");
+  cmd->add_option("--series", opts->series,
+                  "Series in --store: evaluations, decisions, or metric:NAME[:RESOURCE] (without "
+                  "a resource: the mean over resources at each time)");
   cmd->add_option("--model,-m", opts->model, "Model")
       ->check(CLI::IsMember({"holt-winters", "linear"}))
       ->capture_default_str();

@@ -1,47 +1,70 @@
 #include "engine/methods/method_registry.h"
 
-#include <functional>
-#include <utility>
+#include <fmt/ranges.h>
 
 #include "engine/config/method_types.h"
 #include "engine/methods/http_method.h"
 #include "engine/methods/shell_method.h"
 
-namespace cpa::engine {
-namespace {
+namespace cpa {
+namespace config {
 
-using Factory =
-    std::function<Result<std::unique_ptr<Method>>(const config::MethodConfig&, std::string_view)>;
-
-const std::vector<std::pair<std::string_view, Factory>>& Factories() {
-  // Sorted by type name; keep in step with config/method_types.cpp.
-  static const std::vector<std::pair<std::string_view, Factory>> kFactories = {
-      {"http",
-       [](const config::MethodConfig& c, std::string_view name) -> Result<std::unique_ptr<Method>> {
+const std::vector<MethodTypeInfo>& MethodTypes() {
+  // The one table of method types, sorted by name. A built-in type adds its entry here: roles,
+  // a validator for its own block (`hpa: {...}`) and its factory.
+  static const std::vector<MethodTypeInfo> kTypes = {
+      {.name = "http",
+       .summary = "call user logic over HTTP(S)",
+       .validate_block = {},
+       .create = [](const MethodConfig& c,
+                    std::string_view name) -> Result<std::unique_ptr<engine::Method>> {
          if (!c.http) return MakeErrorF(ErrorCode::kInvalidArgument, "{}.http is required", name);
-         auto m = HttpMethod::Create(*c.http, c.timeout_ms, std::string(name));
+         auto m = engine::HttpMethod::Create(*c.http, c.timeout_ms, std::string(name));
          if (!m) return std::unexpected(m.error());
-         return std::unique_ptr<Method>(std::move(*m));
+         return std::unique_ptr<engine::Method>(std::move(*m));
        }},
-      {"shell",
-       [](const config::MethodConfig& c, std::string_view name) -> Result<std::unique_ptr<Method>> {
-         if (!c.shell) return MakeErrorF(ErrorCode::kInvalidArgument, "{}.shell is required", name);
-         return std::unique_ptr<Method>(
-             std::make_unique<ShellMethod>(*c.shell, c.timeout_ms, std::string(name)));
+      {.name = "shell",
+       .summary = "run user logic as a process; JSON on stdin, result on stdout",
+       .validate_block = {},
+       .create = [](const MethodConfig& c,
+                    std::string_view name) -> Result<std::unique_ptr<engine::Method>> {
+         if (!c.shell) {
+           return MakeErrorF(ErrorCode::kInvalidArgument, "{}.shell is required", name);
+         }
+         return std::unique_ptr<engine::Method>(
+             std::make_unique<engine::ShellMethod>(*c.shell, c.timeout_ms, std::string(name)));
        }},
   };
-  return kFactories;
+  return kTypes;
 }
 
-}  // namespace
+const MethodTypeInfo* FindMethodType(std::string_view name) {
+  for (const auto& t : MethodTypes()) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+std::string KnownMethodTypeNames() {
+  std::vector<std::string_view> names;
+  for (const auto& t : MethodTypes()) names.push_back(t.name);
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+}  // namespace config
+
+namespace engine {
 
 Result<std::unique_ptr<Method>> CreateMethod(const config::MethodConfig& config,
                                              std::string_view name) {
-  for (const auto& [type, factory] : Factories()) {
-    if (type == config.type) return factory(config, name);
+  const config::MethodTypeInfo* type = config::FindMethodType(config.type);
+  if (type == nullptr || !type->create) {
+    return MakeErrorF(ErrorCode::kInvalidArgument,
+                      "{}.type: unknown method type \"{}\"; known types: {}", name, config.type,
+                      config::KnownMethodTypeNames());
   }
-  return MakeErrorF(ErrorCode::kInvalidArgument, "{}.type: unknown method type \"{}\"; known: {}",
-                    name, config.type, config::KnownMethodTypeNames());
+  return type->create(config, name);
 }
 
-}  // namespace cpa::engine
+}  // namespace engine
+}  // namespace cpa

@@ -1,6 +1,6 @@
-// Creates the Method for a MethodConfig, looked up by `type` in one sorted list of factories
-// (method_registry.cpp) — the same names the config loader accepts (config/method_types.cpp).
-// Built-in gatherers and evaluators add their factory here. Thread-safe (immutable table).
+// Creates the Method for a MethodConfig from the one table of method types
+// (config::MethodTypes(), defined in method_registry.cpp next to the factories it holds) — the
+// same table the config loader validates `type` against. Thread-safe (immutable table).
 #pragma once
 
 #include <memory>
