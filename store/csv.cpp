@@ -53,7 +53,7 @@ std::string EvaluationsToCsv(std::span<const EvaluationRow> rows) {
     for (const auto& [model, value] : row.evaluation.predictions) models.insert(model);
   }
   std::string out = "time,unix_ms,target_replicas";
-  for (const auto& model : models) out += "," + CsvField("prediction:" + model);
+  for (const auto& model : models) out += fmt::format(",{}", CsvField("prediction:" + model));
   out += "\n";
   for (const auto& row : rows) {
     out += fmt::format("{},{}", TimeColumns(row.time), row.evaluation.target_replicas);
