@@ -13,6 +13,7 @@
 
 #include "api/api_server.h"
 #include "api/metrics_registry.h"
+#include "api/store_history.h"
 #include "api/timed_method.h"
 #include "cli/commands.h"
 #include "common/log.h"
@@ -141,9 +142,12 @@ int RunAutoscalers(const RunOptions& opts) {
   };
   api::MetricsRegistry metrics(clock);
   std::vector<std::unique_ptr<engine::Autoscaler>> autoscalers;
+  std::map<std::string, store::Store*> store_of;  // autoscaler id -> its store (history routes)
   for (auto& c : *configs) {
     engine::AutoscalerOptions options;
     options.store = store_for(c.store);
+    options.kube_api = client->get();
+    store_of[c.namespace_ + "/" + c.scale_target_ref->name] = options.store;
     // Metric and evaluate calls are timed for the Prometheus endpoint.
     std::string id = c.namespace_ + "/" + c.scale_target_ref->name;
     for (auto [name, method_config, slot] :
@@ -205,6 +209,7 @@ int RunAutoscalers(const RunOptions& opts) {
     }
     return r;
   });
+  api_server.SetHistoryProvider(api::MakeStoreHistoryProvider(store_of, clock));
   if (auto s = api_server.Start(); !s) {
     log::Error("cannot start the REST API: {}", s.error().message);
     return kExitFailure;

@@ -1,6 +1,7 @@
 #include "engine/autoscaler.h"
 
 #include "common/log.h"
+#include "engine/kubernetes_metrics/gatherer.h"
 #include "engine/methods/method_registry.h"
 #include "engine/stages/evaluate_stage.h"
 #include "engine/stages/gather_stage.h"
@@ -48,6 +49,11 @@ Result<std::unique_ptr<Autoscaler>> Autoscaler::Create(config::Config config, Cl
   CPA_RETURN_IF_ERROR(make(c.pre_scale, "preScale", a->hooks_.pre_scale));
   CPA_RETURN_IF_ERROR(make(c.post_scale, "postScale", a->hooks_.post_scale));
   a->store_ = options.store;
+  a->kube_api_ = options.kube_api;
+  if (!c.kubernetes_metric_specs.empty() && a->kube_api_ == nullptr) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "kubernetesMetricSpecs are configured but no Kubernetes API client was given");
+  }
   if (options.history) {
     a->history_ = std::move(options.history);
   } else if (options.store != nullptr) {
@@ -65,13 +71,23 @@ std::expected<TargetState, StageError> Autoscaler::ResolveTarget() {
   return std::move(*target);
 }
 
+std::expected<std::optional<JsonDocument>, StageError> Autoscaler::KubernetesMetrics(
+    const TargetState& target) {
+  if (config_.kubernetes_metric_specs.empty()) return std::optional<JsonDocument>();
+  auto metrics = GatherKubernetesMetrics(*kube_api_, config_, target, clock_.Now());
+  if (!metrics) return std::unexpected(StageError{"metric", metrics.error()});
+  return std::optional<JsonDocument>(std::move(*metrics));
+}
+
 std::expected<std::vector<Metric>, StageError> Autoscaler::GatherMetrics(RunType run_type,
                                                                          std::stop_token stop) {
   std::lock_guard lock(run_mu_);
   auto target = ResolveTarget();
   if (!target) return std::unexpected(target.error());
+  auto k8s = KubernetesMetrics(*target);
+  if (!k8s) return std::unexpected(k8s.error());
   GatherStage gather(config_.run_mode, metric_parallelism_, *metric_, hooks_);
-  return gather.Run(*target, run_type, stop);
+  return gather.Run(*target, run_type, stop, *k8s ? &**k8s : nullptr);
 }
 
 std::expected<RunResult, StageError> Autoscaler::Run(RunType run_type, std::stop_token stop) {
@@ -93,8 +109,10 @@ std::expected<void, StageError> Autoscaler::RunStages(RunResult& result, std::st
   const RunType run_type = result.run_type;
   auto target = ResolveTarget();
   if (!target) return std::unexpected(target.error());
+  auto k8s = KubernetesMetrics(*target);
+  if (!k8s) return std::unexpected(k8s.error());
   GatherStage gather(config_.run_mode, metric_parallelism_, *metric_, hooks_);
-  auto metrics = gather.Run(*target, run_type, stop);
+  auto metrics = gather.Run(*target, run_type, stop, *k8s ? &**k8s : nullptr);
   if (!metrics) return std::unexpected(metrics.error());
   result.metrics = std::move(*metrics);
   EvaluateStage evaluate(*evaluate_, hooks_);

@@ -18,6 +18,7 @@
 #include "engine/run_types.h"
 #include "engine/stages/decision_history.h"
 #include "engine/stages/hooks.h"
+#include "kube/client.h"
 #include "store/store.h"
 
 namespace cpa::engine {
@@ -28,6 +29,9 @@ struct AutoscalerOptions {
   // `history` is given, downscale stabilization reads its window from it. Must outlive the
   // Autoscaler. Null: nothing is recorded and the window is kept in memory.
   store::Store* store = nullptr;
+  // Where kubernetesMetricSpecs are fetched from (the metrics APIs). Required when the config
+  // has kubernetesMetricSpecs; must outlive the Autoscaler.
+  kube::Api* kube_api = nullptr;
   std::unique_ptr<DecisionHistory> history;  // default: from `store`, else in memory
   // In-process methods used instead of the config's metric/evaluate (embedding, benchmarks).
   std::unique_ptr<Method> metric;
@@ -53,6 +57,9 @@ class Autoscaler {
  private:
   Autoscaler(config::Config config, Cluster& cluster, Clock& clock);
   std::expected<TargetState, StageError> ResolveTarget();
+  // The kubernetesMetrics array for this run; null document when none are configured.
+  std::expected<std::optional<JsonDocument>, StageError> KubernetesMetrics(
+      const TargetState& target);
   std::expected<void, StageError> RunStages(RunResult& result, std::stop_token stop);
   // The record step: one transaction per run; a failure is logged, never fails the run.
   void Record(const RunResult& result, const StageError* error);
@@ -67,6 +74,7 @@ class Autoscaler {
   Hooks hooks_;
   std::unique_ptr<DecisionHistory> history_;
   store::Store* store_ = nullptr;
+  kube::Api* kube_api_ = nullptr;
   std::mutex run_mu_;
 };
 

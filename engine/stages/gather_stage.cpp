@@ -9,11 +9,15 @@
 
 namespace cpa::engine {
 
-JsonDocument GatherStage::MetricInput(const JsonValue& resource, RunType run_type) {
+JsonDocument GatherStage::MetricInput(const JsonValue& resource, RunType run_type,
+                                      const JsonValue* kubernetes_metrics) {
   JsonDocument doc(rapidjson::kObjectType);
   auto& a = doc.GetAllocator();
   doc.AddMember("resource", JsonValue(resource, a), a);
   doc.AddMember("runType", JsonString(RunTypeName(run_type), a), a);
+  if (kubernetes_metrics != nullptr) {
+    doc.AddMember("kubernetesMetrics", JsonValue(*kubernetes_metrics, a), a);
+  }
   return doc;
 }
 
@@ -28,10 +32,10 @@ JsonValue GatherStage::MetricsToJson(const std::vector<Metric>& metrics, JsonAll
   return list;
 }
 
-std::expected<std::vector<Metric>, StageError> GatherStage::Run(const TargetState& target,
-                                                                RunType run_type,
-                                                                std::stop_token stop) {
-  JsonDocument target_input = MetricInput(*target.object, run_type);
+std::expected<std::vector<Metric>, StageError> GatherStage::Run(
+    const TargetState& target, RunType run_type, std::stop_token stop,
+    const JsonValue* kubernetes_metrics) {
+  JsonDocument target_input = MetricInput(*target.object, run_type, kubernetes_metrics);
   if (auto r = RunHook(hooks_.pre_metric.get(), "preMetric", target_input, stop); !r) {
     return std::unexpected(r.error());
   }
@@ -45,7 +49,7 @@ std::expected<std::vector<Metric>, StageError> GatherStage::Run(const TargetStat
   std::vector<std::optional<Error>> errors(resources.size());
   auto gather_one = [&](size_t i) {
     const JsonValue& resource = *resources[i];
-    JsonDocument input = MetricInput(resource, run_type);
+    JsonDocument input = MetricInput(resource, run_type, kubernetes_metrics);
     std::string json = ToJson(input);
     log::V(4, "metric input for {}: {}", ObjectName(resource), json);
     auto out = metric_.Call(json, stop);
@@ -72,7 +76,7 @@ std::expected<std::vector<Metric>, StageError> GatherStage::Run(const TargetStat
   for (auto& e : errors) {
     if (e) return std::unexpected(StageError{"metric", *e});
   }
-  JsonDocument post = MetricInput(*target.object, run_type);
+  JsonDocument post = MetricInput(*target.object, run_type, kubernetes_metrics);
   post.AddMember("metrics", MetricsToJson(metrics, post.GetAllocator()), post.GetAllocator());
   if (auto r = RunHook(hooks_.post_metric.get(), "postMetric", post, stop); !r) {
     return std::unexpected(r.error());

@@ -21,11 +21,15 @@ class GatherStage {
   GatherStage(config::RunMode mode, int parallelism, Method& metric, Hooks& hooks)
       : mode_(mode), parallelism_(parallelism), metric_(metric), hooks_(hooks) {}
 
+  // `kubernetes_metrics` (a JSON array, or null when none are configured) is added to every
+  // metric and metric-hook input as "kubernetesMetrics".
   std::expected<std::vector<Metric>, StageError> Run(const TargetState& target, RunType run_type,
-                                                     std::stop_token stop);
+                                                     std::stop_token stop,
+                                                     const JsonValue* kubernetes_metrics = nullptr);
 
   // {"resource": <object>, "runType": "..."}
-  static JsonDocument MetricInput(const JsonValue& resource, RunType run_type);
+  static JsonDocument MetricInput(const JsonValue& resource, RunType run_type,
+                                  const JsonValue* kubernetes_metrics = nullptr);
   // [{"resource": "...", "value": "..."}...]
   static JsonValue MetricsToJson(const std::vector<Metric>& metrics, JsonAllocator& a);
 

@@ -14,6 +14,7 @@
 #include <httplib.h>
 
 #include "kube/fake/fake_api_server.h"
+#include "store/open_store.h"
 #include "tests/engine/test_paths.h"
 
 extern char** environ;
@@ -248,11 +249,59 @@ TEST_F(EngineRunProcess, RestApiDryRunScalesNothingAndEvaluationScales) {
   ASSERT_TRUE(real);
   EXPECT_EQ(real->status, 200) << real->body;
   EXPECT_EQ(Replicas("web"), 4);
+  auto history = client.Get("/api/v1/history?kind=decisions");
+  ASSERT_TRUE(history);
+  EXPECT_EQ(history->status, 200) << history->body;
+  auto decisions = ParseJson(history->body);
+  ASSERT_TRUE(decisions) << history->body;
+  ASSERT_EQ((*decisions)["items"].Size(), 2u) << history->body;  // the dry run and the real run
+  EXPECT_STREQ((*decisions)["items"][0]["runType"].GetString(), "api_dry_run");
+  EXPECT_TRUE((*decisions)["items"][1]["applied"].GetBool());
   auto prom = client.Get("/metrics");
   ASSERT_TRUE(prom);
   EXPECT_NE(prom->body.find("cpa_method_call_duration_seconds"), std::string::npos);
   kill(p.pid, SIGTERM);
   EXPECT_EQ(p.Wait(10s), 0) << p.Output();
+}
+
+}  // namespace
+}  // namespace cpa::engine
+
+namespace cpa::engine {
+namespace {
+
+// kubernetesMetricSpecs: the metric input carries "kubernetesMetrics" fetched from the metrics
+// APIs of the (fake) cluster, with the original's field names.
+TEST_F(EngineRunProcess, MetricInputCarriesKubernetesMetrics) {
+  for (const auto& pod : server_->ListObjects("v1", "Pod", "default")) {
+    std::string name = pod["metadata"]["name"].GetString();
+    server_->SetPodMetrics("default", name, {{"app", "150m", "64Mi"}});
+  }
+  std::string store = (dir_ / "k8s.db").string();
+  std::string path = (dir_ / "k8s.yaml").string();
+  std::ofstream(dir_ / "k8s.json") << R"({"targetReplicas": 2})";
+  std::ofstream(path) << fmt::format(
+      "scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: web}}\n"
+      "runMode: per-resource\napiConfig: {{enabled: false}}\nstore: {{path: {}}}\n"
+      "kubernetesMetricSpecs: [{{type: Resource, resource: {{name: cpu, target: {{type: "
+      "AverageValue, averageValue: 100m}}}}}}]\nrequireKubernetesMetrics: true\n"
+      "cpuInitializationPeriod: 0\ninitialReadinessDelay: 0\n"
+      "metric: {{type: shell, timeout: 2000, shell: {{entrypoint: {}}}}}\n"
+      "evaluate: {{type: shell, timeout: 2000, shell: {{entrypoint: {}, command: [{}]}}}}\n",
+      store, Logic("echo-input.sh"), Logic("evaluate-from-env.sh"), (dir_ / "k8s.json").string());
+  auto p = Cpa({"run", "--once", "--config", path});
+  ASSERT_EQ(p.Wait(20s), 0) << p.Output();
+  auto opened = store::OpenStore(store::StoreOptions{.path = store});
+  auto values = opened.store->Values(store::SeriesRef::Metric("default/web", "web", "value"), {});
+  ASSERT_TRUE(values && values->size() == 1u);
+  auto input = ParseJson((*values)[0].text);
+  ASSERT_TRUE(input) << (*values)[0].text;
+  const JsonValue& metrics = (*input)["kubernetesMetrics"];
+  ASSERT_TRUE(metrics.IsArray() && metrics.Size() == 1u) << (*values)[0].text;
+  EXPECT_EQ(metrics[0]["current_replicas"].GetInt(), 2);
+  EXPECT_STREQ(metrics[0]["spec"]["type"].GetString(), "Resource");
+  EXPECT_EQ(metrics[0]["resource"]["ready_pod_count"].GetInt(), 2);
+  EXPECT_EQ(metrics[0]["resource"]["pod_metrics_info"].MemberCount(), 2u);
 }
 
 }  // namespace
