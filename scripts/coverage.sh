@@ -5,7 +5,7 @@ build_dir=${1:-build-coverage}
 floor=${COVERAGE_FLOOR:-90}
 summary=$(mktemp)
 gcovr -r . --object-directory "$build_dir" --exclude 'tests/' --exclude 'bench/' \
-  --exclude "$build_dir/" --json-summary "$summary" --json-summary-pretty >/dev/null
+  --exclude "$build_dir/" --gcov-ignore-parse-errors --json-summary "$summary" --json-summary-pretty >/dev/null
 python3 - "$summary" "$floor" <<'PY'
 import json, sys, collections
 data = json.load(open(sys.argv[1])); floor = float(sys.argv[2])
