@@ -223,4 +223,14 @@ const JsonValue* FindMember(const JsonValue& object, std::string_view key) {
   return it == object.MemberEnd() ? nullptr : &it->value;
 }
 
+std::string StringMember(const JsonValue& object, std::string_view key) {
+  const JsonValue* v = FindMember(object, key);
+  return v != nullptr && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : "";
+}
+
+std::string MetadataString(const JsonValue& object, std::string_view key) {
+  const JsonValue* metadata = FindMember(object, "metadata");
+  return metadata != nullptr ? StringMember(*metadata, key) : "";
+}
+
 }  // namespace cpa

@@ -40,5 +40,9 @@ inline JsonValue JsonString(std::string_view s, JsonAllocator& a) {
 }
 // Member lookup that never asserts: nullptr when `object` is not an object or lacks `key`.
 const JsonValue* FindMember(const JsonValue& object, std::string_view key);
+// The string member `key` of `object`; "" when absent or not a string.
+std::string StringMember(const JsonValue& object, std::string_view key);
+// metadata.<key> of a Kubernetes object ("name", "namespace", "uid", ...); "" when absent.
+std::string MetadataString(const JsonValue& object, std::string_view key);
 
 }  // namespace cpa

@@ -19,12 +19,7 @@ std::string_view RunTypeName(RunType type) {
   return "scaler";
 }
 
-std::string ObjectName(const JsonValue& object) {
-  const JsonValue* metadata = FindMember(object, "metadata");
-  const JsonValue* name = metadata != nullptr ? FindMember(*metadata, "name") : nullptr;
-  if (name == nullptr || !name->IsString()) return "";
-  return std::string(name->GetString(), name->GetStringLength());
-}
+std::string ObjectName(const JsonValue& object) { return MetadataString(object, "name"); }
 
 namespace {
 

@@ -8,16 +8,6 @@
 namespace cpa::kube {
 namespace {
 
-std::string Str(const JsonValue& object, std::string_view key) {
-  const JsonValue* v = FindMember(object, key);
-  return v != nullptr && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : "";
-}
-
-std::string MetadataString(const JsonValue& object, std::string_view key) {
-  const JsonValue* metadata = FindMember(object, "metadata");
-  return metadata != nullptr ? Str(*metadata, key) : "";
-}
-
 void AppendQuery(std::string& path, std::string_view key, std::string_view value) {
   if (value.empty()) return;
   path += path.find('?') == std::string::npos ? '?' : '&';
@@ -48,7 +38,7 @@ Status RequireNamespace(const ResourceInfo& info, std::string_view ns) {
 }  // namespace
 
 Result<Scale> ParseScale(const JsonValue& scale) {
-  if (!scale.IsObject() || Str(scale, "kind") != "Scale") {
+  if (!scale.IsObject() || StringMember(scale, "kind") != "Scale") {
     return MakeError(ErrorCode::kUnavailable, "response is not a Scale object");
   }
   Scale out;
@@ -61,7 +51,7 @@ Result<Scale> ParseScale(const JsonValue& scale) {
   auto status_replicas = Int32Member(status != nullptr ? *status : kEmpty, "replicas", false);
   if (!status_replicas) return std::unexpected(status_replicas.error().WithContext("Scale status"));
   out.status_replicas = *status_replicas;
-  if (status != nullptr) out.selector = Str(*status, "selector");
+  if (status != nullptr) out.selector = StringMember(*status, "selector");
   out.resource_version = MetadataString(scale, "resourceVersion");
   return out;
 }
@@ -124,7 +114,7 @@ Result<ResourceInfo> Client::Resolve(std::string_view api_version, std::string_v
 }
 
 Result<ResourceInfo> Client::ResolveObject(const JsonValue& object) {
-  return Resolve(Str(object, "apiVersion"), Str(object, "kind"));
+  return Resolve(StringMember(object, "apiVersion"), StringMember(object, "kind"));
 }
 
 Result<Scale> Client::GetScale(const ObjectRef& target, std::string_view ns) {
@@ -322,7 +312,7 @@ Result<std::string> Client::Watch(std::string_view api_version, std::string_view
       stream_error = Error{ErrorCode::kUnavailable, "watch: malformed event in stream"};
       return false;
     }
-    std::string type = Str(*doc, "type");
+    std::string type = StringMember(*doc, "type");
     JsonValue* object = nullptr;
     if (auto it = doc->FindMember("object"); it != doc->MemberEnd()) object = &it->value;
     if (object == nullptr || !object->IsObject()) {

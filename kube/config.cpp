@@ -20,12 +20,6 @@ Result<std::string> ReadFile(const std::string& path) {
   return out.str();
 }
 
-std::string StringMember(const JsonValue& object, std::string_view key) {
-  const JsonValue* v = FindMember(object, key);
-  if (v == nullptr || !v->IsString()) return "";
-  return std::string(v->GetString(), v->GetStringLength());
-}
-
 bool BoolMember(const JsonValue& object, std::string_view key) {
   const JsonValue* v = FindMember(object, key);
   if (v == nullptr) return false;

@@ -5,11 +5,6 @@
 namespace cpa::kube {
 namespace {
 
-std::string Str(const JsonValue& object, std::string_view key) {
-  const JsonValue* v = FindMember(object, key);
-  return v != nullptr && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : "";
-}
-
 Result<JsonDocument> GetJson(Transport* transport, const std::string& path) {
   HttpRequest request;
   request.path = path;
@@ -27,26 +22,26 @@ Result<JsonDocument> GetJson(Transport* transport, const std::string& path) {
 }  // namespace
 
 Result<std::vector<ResourceInfo>> ParseApiResourceList(const JsonValue& list) {
-  GroupVersion gv = GroupVersion::Parse(Str(list, "groupVersion"));
+  GroupVersion gv = GroupVersion::Parse(StringMember(list, "groupVersion"));
   const JsonValue* resources = FindMember(list, "resources");
   if (resources == nullptr || !resources->IsArray() || gv.version.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "not an APIResourceList");
   }
   std::vector<ResourceInfo> out;
   for (const auto& r : resources->GetArray()) {
-    std::string name = Str(r, "name");
+    std::string name = StringMember(r, "name");
     if (name.empty() || name.find('/') != std::string::npos) continue;
     ResourceInfo info;
     info.group = gv.group;
     info.version = gv.version;
     info.resource = name;
-    info.kind = Str(r, "kind");
+    info.kind = StringMember(r, "kind");
     const JsonValue* ns = FindMember(r, "namespaced");
     info.namespaced = ns != nullptr && ns->IsBool() && ns->GetBool();
     out.push_back(std::move(info));
   }
   for (const auto& r : resources->GetArray()) {
-    std::string name = Str(r, "name");
+    std::string name = StringMember(r, "name");
     size_t slash = name.find('/');
     if (slash == std::string::npos) continue;
     std::string parent = name.substr(0, slash);
@@ -99,13 +94,13 @@ Result<std::string> Discovery::PreferredVersion(std::string_view group) {
   }
   std::lock_guard lock(mu_);
   for (const auto& g : groups->GetArray()) {
-    std::string name = Str(g, "name");
+    std::string name = StringMember(g, "name");
     const JsonValue* preferred = FindMember(g, "preferredVersion");
-    std::string version = preferred != nullptr ? Str(*preferred, "version") : "";
+    std::string version = preferred != nullptr ? StringMember(*preferred, "version") : "";
     if (version.empty()) {
       const JsonValue* versions = FindMember(g, "versions");
       if (versions != nullptr && versions->IsArray() && !versions->Empty()) {
-        version = Str((*versions)[0], "version");
+        version = StringMember((*versions)[0], "version");
       }
     }
     if (!name.empty() && !version.empty()) preferred_versions_[name] = version;

@@ -11,18 +11,13 @@ std::string Excerpt(std::string_view body) {
   return out;
 }
 
-std::string Str(const JsonValue& object, std::string_view key) {
-  const JsonValue* v = FindMember(object, key);
-  return v != nullptr && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : "";
-}
-
 }  // namespace
 
 ApiStatus ParseApiStatus(const JsonValue& value) {
   ApiStatus status;
-  if (!value.IsObject() || Str(value, "kind") != "Status") return status;
-  status.reason = Str(value, "reason");
-  status.message = Str(value, "message");
+  if (!value.IsObject() || StringMember(value, "kind") != "Status") return status;
+  status.reason = StringMember(value, "reason");
+  status.message = StringMember(value, "message");
   if (const JsonValue* code = FindMember(value, "code"); code != nullptr && code->IsInt()) {
     status.code = code->GetInt();
   }

@@ -6,11 +6,6 @@
 namespace cpa::kube {
 namespace {
 
-std::string Str(const JsonValue& object, std::string_view key) {
-  const JsonValue* v = FindMember(object, key);
-  return v != nullptr && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : "";
-}
-
 JsonDocument LeaseObject(std::string_view ns, std::string_view name, std::string_view identity,
                          std::chrono::seconds duration, TimePoint acquire, TimePoint renew,
                          int32_t transitions, std::string_view resource_version) {
@@ -39,12 +34,12 @@ LeaseState StateOf(const JsonValue& lease, std::string_view identity) {
   LeaseState state;
   const JsonValue* spec = FindMember(lease, "spec");
   if (spec == nullptr) return state;
-  state.holder = Str(*spec, "holderIdentity");
+  state.holder = StringMember(*spec, "holderIdentity");
   state.leader = !state.holder.empty() && state.holder == identity;
   if (const JsonValue* t = FindMember(*spec, "leaseTransitions"); t != nullptr && t->IsInt()) {
     state.transitions = t->GetInt();
   }
-  if (auto renew = ParseRfc3339(Str(*spec, "renewTime"))) state.renew_time = *renew;
+  if (auto renew = ParseRfc3339(StringMember(*spec, "renewTime"))) state.renew_time = *renew;
   return state;
 }
 
@@ -129,13 +124,13 @@ Result<LeaseState> TryAcquireOrRenewLease(Client& client, std::string_view ns,
   int32_t transitions = state.transitions;
   if (state.leader) {
     if (spec != nullptr) {
-      if (auto t = ParseRfc3339(Str(*spec, "acquireTime"))) acquire = *t;
+      if (auto t = ParseRfc3339(StringMember(*spec, "acquireTime"))) acquire = *t;
     }
   } else {
     ++transitions;
   }
   const JsonValue* meta = FindMember(*current, "metadata");
-  std::string rv = meta != nullptr ? Str(*meta, "resourceVersion") : "";
+  std::string rv = meta != nullptr ? StringMember(*meta, "resourceVersion") : "";
   auto updated = client.Update(
       ns, LeaseObject(ns, name, identity, lease_duration, acquire, now, transitions, rv));
   if (!updated) {

@@ -8,6 +8,14 @@ JsonValue Str(std::string_view s, JsonAllocator& a) { return JsonString(s, a); }
 
 }  // namespace
 
+JsonValue ScaleTargetRefToJson(const ScaleTargetRef& ref, JsonAllocator& a) {
+  JsonValue out(rapidjson::kObjectType);
+  out.AddMember("apiVersion", Str(ref.api_version, a), a);
+  out.AddMember("kind", Str(ref.kind, a), a);
+  out.AddMember("name", Str(ref.name, a), a);
+  return out;
+}
+
 JsonValue MethodToJson(const MethodConfig& m, JsonAllocator& a) {
   JsonValue out(rapidjson::kObjectType);
   out.AddMember("type", Str(m.type, a), a);
@@ -52,11 +60,7 @@ JsonDocument ConfigToJson(const Config& c) {
   JsonDocument doc(rapidjson::kObjectType);
   auto& a = doc.GetAllocator();
   if (c.scale_target_ref) {
-    JsonValue ref(rapidjson::kObjectType);
-    ref.AddMember("apiVersion", Str(c.scale_target_ref->api_version, a), a);
-    ref.AddMember("kind", Str(c.scale_target_ref->kind, a), a);
-    ref.AddMember("name", Str(c.scale_target_ref->name, a), a);
-    doc.AddMember("scaleTargetRef", ref, a);
+    doc.AddMember("scaleTargetRef", ScaleTargetRefToJson(*c.scale_target_ref, a), a);
   }
   doc.AddMember("namespace", Str(c.namespace_, a), a);
   doc.AddMember("interval", c.interval_ms, a);

@@ -50,5 +50,7 @@ LoadResult LoadConfigFromText(std::string_view text, std::string_view source_nam
 // The effective config with every key (defaults included), in the file's camelCase shape.
 JsonDocument ConfigToJson(const Config& config);
 JsonValue MethodToJson(const MethodConfig& method, JsonAllocator& a);
+// {"apiVersion", "kind", "name"}, as the config and the scale hooks write it.
+JsonValue ScaleTargetRefToJson(const ScaleTargetRef& ref, JsonAllocator& a);
 
 }  // namespace cpa::config

@@ -1,5 +1,7 @@
 #include "engine/stages/scale_stage.h"
 
+#include "engine/config/config_loader.h"
+
 namespace cpa::engine {
 
 JsonDocument ScaleStage::ScaleInput(const config::Config& config, const TargetState& target,
@@ -11,13 +13,10 @@ JsonDocument ScaleStage::ScaleInput(const config::Config& config, const TargetSt
   ev.AddMember("targetReplicas", evaluation.target_replicas, a);
   doc.AddMember("evaluation", ev, a);
   doc.AddMember("resource", JsonValue(*target.object, a), a);
-  JsonValue ref(rapidjson::kObjectType);
-  if (config.scale_target_ref) {
-    ref.AddMember("apiVersion", JsonString(config.scale_target_ref->api_version, a), a);
-    ref.AddMember("kind", JsonString(config.scale_target_ref->kind, a), a);
-    ref.AddMember("name", JsonString(config.scale_target_ref->name, a), a);
-  }
-  doc.AddMember("scaleTargetRef", ref, a);
+  doc.AddMember("scaleTargetRef",
+                config.scale_target_ref ? config::ScaleTargetRefToJson(*config.scale_target_ref, a)
+                                        : JsonValue(rapidjson::kObjectType),
+                a);
   doc.AddMember("namespace", JsonString(config.namespace_, a), a);
   doc.AddMember("minReplicas", config.min_replicas, a);
   doc.AddMember("maxReplicas", config.max_replicas, a);

@@ -9,16 +9,6 @@
 namespace cpa::kube::fake {
 namespace {
 
-std::string Str(const JsonValue& object, std::string_view key) {
-  const JsonValue* v = FindMember(object, key);
-  return v != nullptr && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : "";
-}
-
-std::string MetaStr(const JsonValue& object, std::string_view key) {
-  const JsonValue* m = FindMember(object, "metadata");
-  return m != nullptr ? Str(*m, key) : "";
-}
-
 void Set(JsonValue& object, std::string_view key, JsonValue value, JsonAllocator& a) {
   auto it = object.FindMember(JsonValue(rapidjson::StringRef(key.data(), key.size())));
   if (it != object.MemberEnd()) {
@@ -48,7 +38,7 @@ bool OwnedBy(const JsonValue& object, const std::string& uid) {
   const JsonValue* refs = meta != nullptr ? FindMember(*meta, "ownerReferences") : nullptr;
   if (refs == nullptr || !refs->IsArray()) return false;
   for (const auto& ref : refs->GetArray()) {
-    if (Str(ref, "uid") == uid) return true;
+    if (StringMember(ref, "uid") == uid) return true;
   }
   return false;
 }
@@ -63,7 +53,7 @@ bool PodReady(const JsonValue& pod) {
   const JsonValue* conditions = status != nullptr ? FindMember(*status, "conditions") : nullptr;
   if (conditions == nullptr || !conditions->IsArray()) return false;
   for (const auto& c : conditions->GetArray()) {
-    if (Str(c, "type") == "Ready") return Str(c, "status") == "True";
+    if (StringMember(c, "type") == "Ready") return StringMember(c, "status") == "True";
   }
   return false;
 }
@@ -85,10 +75,10 @@ std::string TemplateHash(const JsonValue& tmpl) {
 
 JsonValue OwnerReference(const JsonValue& owner, JsonAllocator& a) {
   JsonValue ref(rapidjson::kObjectType);
-  ref.AddMember("apiVersion", JsonString(Str(owner, "apiVersion"), a), a);
-  ref.AddMember("kind", JsonString(Str(owner, "kind"), a), a);
-  ref.AddMember("name", JsonString(MetaStr(owner, "name"), a), a);
-  ref.AddMember("uid", JsonString(MetaStr(owner, "uid"), a), a);
+  ref.AddMember("apiVersion", JsonString(StringMember(owner, "apiVersion"), a), a);
+  ref.AddMember("kind", JsonString(StringMember(owner, "kind"), a), a);
+  ref.AddMember("name", JsonString(MetadataString(owner, "name"), a), a);
+  ref.AddMember("uid", JsonString(MetadataString(owner, "uid"), a), a);
   ref.AddMember("controller", true, a);
   ref.AddMember("blockOwnerDeletion", true, a);
   return ref;
@@ -111,7 +101,7 @@ JsonDocument ObjectStore::NewPodLocked(const JsonValue& owner, const ResourceTyp
   pod.AddMember("apiVersion", "v1", a);
   JsonValue meta(rapidjson::kObjectType);
   meta.AddMember("name", JsonString(name, a), a);
-  const std::string owner_name = MetaStr(owner, "name");
+  const std::string owner_name = MetadataString(owner, "name");
   meta.AddMember("generateName", JsonString(ordinal >= 0 ? owner_name + "-" : owner_name + "-", a),
                  a);
   meta.AddMember("namespace", JsonString(ns, a), a);
@@ -142,7 +132,7 @@ JsonDocument ObjectStore::NewPodLocked(const JsonValue& owner, const ResourceTyp
   if (ordinal >= 0) {
     Set(spec, "hostname", JsonString(name, a), a);
     const JsonValue* owner_spec = FindMember(owner, "spec");
-    std::string service = owner_spec != nullptr ? Str(*owner_spec, "serviceName") : "";
+    std::string service = owner_spec != nullptr ? StringMember(*owner_spec, "serviceName") : "";
     if (!service.empty()) Set(spec, "subdomain", JsonString(service, a), a);
   }
   Set(spec, "nodeName", JsonString("fake-node", a), a);
@@ -196,12 +186,12 @@ void ObjectStore::RunControllersLocked() {
   // Deployment status from its ReplicaSets.
   for (const auto& d : snapshot(deployments)) {
     if (Deleting(*d.doc)) continue;
-    const std::string uid = MetaStr(*d.doc, "uid");
+    const std::string uid = MetadataString(*d.doc, "uid");
     int64_t replicas = 0, ready = 0, updated = 0;
     const JsonValue* d_spec = FindMember(*d.doc, "spec");
     const JsonValue* d_tmpl = d_spec != nullptr ? FindMember(*d_spec, "template") : nullptr;
     const std::string current_rs =
-        d_tmpl != nullptr ? MetaStr(*d.doc, "name") + "-" + TemplateHash(*d_tmpl) : "";
+        d_tmpl != nullptr ? MetadataString(*d.doc, "name") + "-" + TemplateHash(*d_tmpl) : "";
     for (const auto& rs : snapshot(replicasets)) {
       if (!OwnedBy(*rs.doc, uid)) continue;
       const JsonValue* st = FindMember(*rs.doc, "status");
@@ -211,7 +201,7 @@ void ObjectStore::RunControllersLocked() {
       };
       replicas += count("replicas");
       ready += count("readyReplicas");
-      if (MetaStr(*rs.doc, "name") == current_rs) updated += count("replicas");
+      if (MetadataString(*rs.doc, "name") == current_rs) updated += count("replicas");
     }
     JsonDocument doc;
     doc.CopyFrom(*d.doc, doc.GetAllocator());
@@ -225,8 +215,8 @@ void ObjectStore::RunControllersLocked() {
     status.AddMember("availableReplicas", ready, a);
     if (replicas > ready) status.AddMember("unavailableReplicas", replicas - ready, a);
     Set(doc, "status", std::move(status), a);
-    const std::string d_ns = MetaStr(doc, "namespace");
-    const std::string d_name = MetaStr(doc, "name");
+    const std::string d_ns = MetadataString(doc, "namespace");
+    const std::string d_name = MetadataString(doc, "name");
     IgnoreResult(UpdateLocked(*deployments, d_ns, d_name, std::move(doc), false, true));
   }
   in_controllers_ = false;
@@ -241,10 +231,10 @@ void ObjectStore::SyncDeploymentLocked(const ResourceType& type, const StoredObj
   const JsonValue* selector = spec != nullptr ? FindMember(*spec, "selector") : nullptr;
   if (tmpl == nullptr || selector == nullptr) return;
   const ResourceType* rs_type = registry_.Find("apps", "v1", "replicasets");
-  const std::string ns = MetaStr(d, "namespace");
-  const std::string uid = MetaStr(d, "uid");
+  const std::string ns = MetadataString(d, "namespace");
+  const std::string uid = MetadataString(d, "uid");
   const std::string hash = TemplateHash(*tmpl);
-  const std::string rs_name = MetaStr(d, "name") + "-" + hash;
+  const std::string rs_name = MetadataString(d, "name") + "-" + hash;
   const int64_t replicas = Replicas(d);
   // Old ReplicaSets go to zero at once (a Recreate-like rollout is enough for the fake).
   std::vector<StoredObject> owned;
@@ -255,14 +245,14 @@ void ObjectStore::SyncDeploymentLocked(const ResourceType& type, const StoredObj
   }
   bool found_current = false;
   for (const auto& rs : owned) {
-    const bool current = MetaStr(*rs.doc, "name") == rs_name;
+    const bool current = MetadataString(*rs.doc, "name") == rs_name;
     found_current |= current;
     const int64_t want = current ? replicas : 0;
     if (Replicas(*rs.doc) == want) continue;
     JsonDocument doc;
     doc.CopyFrom(*rs.doc, doc.GetAllocator());
     Set(Obj(doc, "spec", doc.GetAllocator()), "replicas", JsonValue(want), doc.GetAllocator());
-    const std::string rs_existing = MetaStr(doc, "name");
+    const std::string rs_existing = MetadataString(doc, "name");
     IgnoreResult(UpdateLocked(*rs_type, ns, rs_existing, std::move(doc), false, true));
   }
   if (found_current) return;
@@ -303,9 +293,9 @@ void ObjectStore::SyncPodOwnerLocked(const ResourceType& type, const StoredObjec
   const JsonValue* tmpl = spec != nullptr ? FindMember(*spec, "template") : nullptr;
   if (tmpl == nullptr || !tmpl->IsObject()) return;
   const ResourceType* pod_type = registry_.Find("", "v1", "pods");
-  const std::string ns = MetaStr(o, "namespace");
-  const std::string uid = MetaStr(o, "uid");
-  const std::string name = MetaStr(o, "name");
+  const std::string ns = MetadataString(o, "namespace");
+  const std::string uid = MetadataString(o, "uid");
+  const std::string name = MetadataString(o, "name");
   const bool stateful = type.resource == "statefulsets";
   const int64_t replicas = Replicas(o);
   std::vector<StoredObject> pods;
@@ -317,7 +307,7 @@ void ObjectStore::SyncPodOwnerLocked(const ResourceType& type, const StoredObjec
   if (stateful) {
     std::set<int64_t> have;
     for (const auto& pod : pods) {
-      std::string pod_name = MetaStr(*pod.doc, "name");
+      std::string pod_name = MetadataString(*pod.doc, "name");
       int64_t ordinal = std::atoll(pod_name.substr(name.size() + 1).c_str());
       if (ordinal >= replicas) {
         (void)DeleteLocked(*pod_type, ns, pod_name, "Background");
@@ -337,7 +327,7 @@ void ObjectStore::SyncPodOwnerLocked(const ResourceType& type, const StoredObjec
       std::sort(pods.begin(), pods.end(),
                 [](const StoredObject& x, const StoredObject& y) { return x.rv > y.rv; });
       for (size_t i = 0; i < pods.size() - static_cast<size_t>(replicas); ++i) {
-        (void)DeleteLocked(*pod_type, ns, MetaStr(*pods[i].doc, "name"), "Background");
+        (void)DeleteLocked(*pod_type, ns, MetadataString(*pods[i].doc, "name"), "Background");
       }
     }
     for (int64_t i = static_cast<int64_t>(pods.size()); i < replicas; ++i) {
@@ -387,10 +377,10 @@ void ObjectStore::CollectGarbageLocked(const std::string& owner_uid,
   std::vector<Dependent> dependents;
   for (const auto& [storage_key, objects] : objects_) {
     for (const auto& [key, obj] : objects) {
-      live_uids.insert(MetaStr(*obj.doc, "uid"));
+      live_uids.insert(MetadataString(*obj.doc, "uid"));
       if (OwnedBy(*obj.doc, owner_uid)) {
         dependents.push_back(
-            {storage_key, MetaStr(*obj.doc, "namespace"), MetaStr(*obj.doc, "name")});
+            {storage_key, MetadataString(*obj.doc, "namespace"), MetadataString(*obj.doc, "name")});
       }
     }
   }
@@ -402,7 +392,7 @@ void ObjectStore::CollectGarbageLocked(const std::string& owner_uid,
     bool other_live_owner = false;
     const JsonValue& refs = (*found->doc)["metadata"]["ownerReferences"];
     for (const auto& ref : refs.GetArray()) {
-      std::string uid = Str(ref, "uid");
+      std::string uid = StringMember(ref, "uid");
       if (uid != owner_uid && live_uids.count(uid) != 0) other_live_owner = true;
     }
     if (propagation == "Orphan" || other_live_owner) {
@@ -410,7 +400,7 @@ void ObjectStore::CollectGarbageLocked(const std::string& owner_uid,
       doc.CopyFrom(*found->doc, doc.GetAllocator());
       JsonValue& list = doc["metadata"]["ownerReferences"];
       for (auto it = list.Begin(); it != list.End();) {
-        if (Str(*it, "uid") == owner_uid) {
+        if (StringMember(*it, "uid") == owner_uid) {
           it = list.Erase(it);
         } else {
           ++it;

@@ -10,16 +10,6 @@
 namespace cpa::kube::fake {
 namespace {
 
-std::string Str(const JsonValue& object, std::string_view key) {
-  const JsonValue* v = FindMember(object, key);
-  return v != nullptr && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : "";
-}
-
-std::string MetaStr(const JsonValue& object, std::string_view key) {
-  const JsonValue* m = FindMember(object, "metadata");
-  return m != nullptr ? Str(*m, key) : "";
-}
-
 std::vector<std::string> SplitPath(const std::string& path) {
   std::vector<std::string> out;
   std::string_view rest = path;
@@ -261,7 +251,7 @@ void FakeApiServerRoutes::HandleResource(const httplib::Request& req, httplib::R
   if (method == "DELETE") {
     std::string propagation = req.get_param_value("propagationPolicy");
     if (body && body->IsObject()) {
-      if (auto p = Str(*body, "propagationPolicy"); !p.empty()) propagation = p;
+      if (auto p = StringMember(*body, "propagationPolicy"); !p.empty()) propagation = p;
       if (const JsonValue* orphan = FindMember(*body, "orphanDependents");
           orphan != nullptr && orphan->IsBool() && orphan->GetBool()) {
         propagation = "Orphan";
@@ -424,7 +414,7 @@ void FakeApiServerRoutes::HandlePodMetrics(const httplib::Request& req, httplib:
     const JsonValue* meta = FindMember(pod, "metadata");
     std::string out = fmt::format(
         R"({{"metadata":{{"name":{},"namespace":{},"creationTimestamp":{},"labels":{}}},"timestamp":{},"window":{},"containers":[)",
-        Quote(MetaStr(pod, "name")), Quote(MetaStr(pod, "namespace")), Quote(now),
+        Quote(MetadataString(pod, "name")), Quote(MetadataString(pod, "namespace")), Quote(now),
         LabelsJson(LabelsOf(meta != nullptr ? FindMember(*meta, "labels") : nullptr)), Quote(now),
         Quote(m.window));
     for (size_t i = 0; i < m.containers.size(); ++i) {
@@ -440,7 +430,7 @@ void FakeApiServerRoutes::HandlePodMetrics(const httplib::Request& req, httplib:
   std::lock_guard lock(s_->mu_);
   if (!name.empty()) {
     for (const auto& pod : pods) {
-      if (MetaStr(*pod, "name") != name) continue;
+      if (MetadataString(*pod, "name") != name) continue;
       auto it = s_->pod_metrics_.find(ns + "/" + name);
       if (it == s_->pod_metrics_.end()) break;
       return SendJson(res, 200,
@@ -460,7 +450,8 @@ void FakeApiServerRoutes::HandlePodMetrics(const httplib::Request& req, httplib:
   for (const auto& pod : pods) {
     const JsonValue* meta = FindMember(*pod, "metadata");
     if (!selector->Matches(meta != nullptr ? FindMember(*meta, "labels") : nullptr)) continue;
-    auto it = s_->pod_metrics_.find(MetaStr(*pod, "namespace") + "/" + MetaStr(*pod, "name"));
+    auto it = s_->pod_metrics_.find(MetadataString(*pod, "namespace") + "/" +
+                                    MetadataString(*pod, "name"));
     if (it == s_->pod_metrics_.end()) continue;
     if (!items.empty()) items += ',';
     items += item_json(*pod, it->second);
@@ -512,7 +503,7 @@ void FakeApiServerRoutes::HandleCustomMetrics(const httplib::Request& req, httpl
     for (const auto& pod : pods) {
       const JsonValue* meta = FindMember(*pod, "metadata");
       if (!selector->Matches(meta != nullptr ? FindMember(*meta, "labels") : nullptr)) continue;
-      const std::string pod_name = MetaStr(*pod, "name");
+      const std::string pod_name = MetadataString(*pod, "name");
       for (const auto& series : s_->custom_metrics_) {
         if (series.ns != ns || series.described_group_resource != "pods" ||
             series.described_name != pod_name || series.metric != metric ||
@@ -634,13 +625,15 @@ Status FakeApiServer::LoadSeed() {
   }
   // CRDs first, so the custom resources of the seed find their types.
   std::stable_partition(objects.begin(), objects.end(), [](const JsonValue* o) {
-    return Str(*o, "kind") == "CustomResourceDefinition";
+    return StringMember(*o, "kind") == "CustomResourceDefinition";
   });
   for (const JsonValue* object : objects) {
-    const auto type = store_->FindKind(Str(*object, "apiVersion"), Str(*object, "kind"));
+    const auto type =
+        store_->FindKind(StringMember(*object, "apiVersion"), StringMember(*object, "kind"));
     if (!type) {
       return MakeErrorF(ErrorCode::kInvalidArgument, "seed {}: unknown kind {} {}",
-                        options_.seed_file, Str(*object, "apiVersion"), Str(*object, "kind"));
+                        options_.seed_file, StringMember(*object, "apiVersion"),
+                        StringMember(*object, "kind"));
     }
     JsonDocument copy;
     copy.CopyFrom(*object, copy.GetAllocator());
@@ -650,7 +643,7 @@ Status FakeApiServer::LoadSeed() {
       meta->RemoveMember("resourceVersion");
       meta->RemoveMember("managedFields");
     }
-    std::string ns = MetaStr(copy, "namespace");
+    std::string ns = MetadataString(copy, "namespace");
     if (ns.empty() && type->namespaced) ns = "default";
     auto created = store_->CreateSeed(*type, ns, std::move(copy));
     if (!created) {
@@ -721,14 +714,15 @@ Result<JsonDocument> FakeApiServer::CreateObject(std::string_view json_or_yaml) 
 }
 
 Result<JsonDocument> FakeApiServer::CreateObject(const JsonValue& object) {
-  const auto type = store_->FindKind(Str(object, "apiVersion"), Str(object, "kind"));
+  const auto type =
+      store_->FindKind(StringMember(object, "apiVersion"), StringMember(object, "kind"));
   if (!type) {
-    return MakeErrorF(ErrorCode::kNotFound, "unknown kind {} {}", Str(object, "apiVersion"),
-                      Str(object, "kind"));
+    return MakeErrorF(ErrorCode::kNotFound, "unknown kind {} {}",
+                      StringMember(object, "apiVersion"), StringMember(object, "kind"));
   }
   JsonDocument copy;
   copy.CopyFrom(object, copy.GetAllocator());
-  std::string ns = MetaStr(copy, "namespace");
+  std::string ns = MetadataString(copy, "namespace");
   if (ns.empty() && type->namespaced) ns = "default";
   auto created = store_->Create(*type, ns, std::move(copy));
   if (!created) {
@@ -791,10 +785,11 @@ Status FakeApiServer::SetPodStatus(std::string_view ns, std::string_view name,
     std::string start_time = now;
     std::map<std::string, std::pair<std::string, std::string>> previous;  // type -> status, time
     if (const JsonValue* old = FindMember(pod, "status")) {
-      if (auto t = Str(*old, "startTime"); !t.empty()) start_time = t;
+      if (auto t = StringMember(*old, "startTime"); !t.empty()) start_time = t;
       if (const JsonValue* cs = FindMember(*old, "conditions"); cs != nullptr && cs->IsArray()) {
         for (const auto& c : cs->GetArray()) {
-          previous[Str(c, "type")] = {Str(c, "status"), Str(c, "lastTransitionTime")};
+          previous[StringMember(c, "type")] = {StringMember(c, "status"),
+                                               StringMember(c, "lastTransitionTime")};
         }
       }
     }

@@ -11,11 +11,6 @@
 namespace cpa::kube::fake {
 namespace {
 
-std::string Str(const JsonValue& object, std::string_view key) {
-  const JsonValue* v = FindMember(object, key);
-  return v != nullptr && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : "";
-}
-
 JsonValue& EnsureObject(JsonValue& parent, std::string_view key, JsonAllocator& a) {
   auto it = parent.FindMember(JsonValue(rapidjson::StringRef(key.data(), key.size())));
   if (it != parent.MemberEnd()) {
@@ -38,11 +33,6 @@ void SetMember(JsonValue& object, std::string_view key, JsonValue value, JsonAll
 void RemoveMember(JsonValue& object, std::string_view key) {
   if (object.IsObject())
     object.RemoveMember(JsonValue(rapidjson::StringRef(key.data(), key.size())));
-}
-
-std::string MetaStr(const JsonValue& object, std::string_view key) {
-  const JsonValue* m = FindMember(object, "metadata");
-  return m != nullptr ? Str(*m, key) : "";
 }
 
 std::string ObjectKey(const std::string& ns, const std::string& name) { return ns + "/" + name; }
@@ -240,9 +230,9 @@ bool FieldSelectorMatches(const std::vector<std::tuple<std::string, bool, std::s
   for (const auto& [field, equal, value] : reqs) {
     std::string actual;
     if (field == "metadata.name") {
-      actual = MetaStr(object, "name");
+      actual = MetadataString(object, "name");
     } else if (field == "metadata.namespace") {
-      actual = MetaStr(object, "namespace");
+      actual = MetadataString(object, "namespace");
     } else {
       const JsonValue* v = AtPath(object, field);
       actual = v != nullptr && v->IsString() ? v->GetString() : "";
@@ -374,8 +364,8 @@ StoredObject ObjectStore::Commit(const ResourceType& type, const std::string& ke
   WatchRecord record;
   record.rv = rv_;
   record.storage_key = type.StorageKey();
-  record.ns = MetaStr(doc, "namespace");
-  record.name = MetaStr(doc, "name");
+  record.ns = MetadataString(doc, "namespace");
+  record.name = MetadataString(doc, "name");
   record.type = event_type;
   record.json = stored.json;
   record.labels = LabelsOf(FindMember(meta, "labels"));
@@ -403,7 +393,7 @@ FakeResult<StoredObject> ObjectStore::Create(const ResourceType& type, const std
                                              JsonDocument object) {
   std::lock_guard lock(mu_);
   const JsonValue* meta = FindMember(object, "metadata");
-  if (meta != nullptr && !MetaStr(object, "resourceVersion").empty()) {
+  if (meta != nullptr && !MetadataString(object, "resourceVersion").empty()) {
     return std::unexpected(
         // A plain storage error on a real server: code 500, no reason.
         Failure(500, "", "resourceVersion should not be set on objects to be created", nullptr,
@@ -426,7 +416,7 @@ FakeResult<StoredObject> ObjectStore::CreateLocked(const ResourceType& type, con
   if (!object.IsObject()) return std::unexpected(BadRequest("the body is not a JSON object"));
   auto& a = object.GetAllocator();
   JsonValue& meta = EnsureObject(object, "metadata", a);
-  std::string body_ns = Str(meta, "namespace");
+  std::string body_ns = StringMember(meta, "namespace");
   std::string effective_ns;
   if (type.namespaced) {
     if (ns.empty()) return std::unexpected(BadRequest("a namespace is required"));
@@ -440,9 +430,9 @@ FakeResult<StoredObject> ObjectStore::CreateLocked(const ResourceType& type, con
   } else {
     RemoveMember(meta, "namespace");
   }
-  std::string name = Str(meta, "name");
+  std::string name = StringMember(meta, "name");
   if (name.empty()) {
-    std::string generate = Str(meta, "generateName");
+    std::string generate = StringMember(meta, "generateName");
     if (generate.empty()) {
       return std::unexpected(
           Invalid(type, "",
@@ -464,8 +454,8 @@ FakeResult<StoredObject> ObjectStore::CreateLocked(const ResourceType& type, con
   SetMember(object, "apiVersion", JsonString(type.ApiVersion(), a), a);
   SetMember(object, "kind", JsonString(type.kind, a), a);
   JsonValue& m = EnsureObject(object, "metadata", a);
-  if (!seeding_ || Str(m, "uid").empty()) SetMember(m, "uid", JsonString(NewUid(), a), a);
-  if (!seeding_ || Str(m, "creationTimestamp").empty()) {
+  if (!seeding_ || StringMember(m, "uid").empty()) SetMember(m, "uid", JsonString(NewUid(), a), a);
+  if (!seeding_ || StringMember(m, "creationTimestamp").empty()) {
     SetMember(m, "creationTimestamp", JsonString(Now(), a), a);
   }
   RemoveMember(m, "deletionTimestamp");
@@ -534,17 +524,17 @@ FakeResult<StoredObject> ObjectStore::UpdateLocked(const ResourceType& type, con
   if (!object.IsObject()) return std::unexpected(BadRequest("the body is not a JSON object"));
   auto& a = object.GetAllocator();
   JsonValue& meta = EnsureObject(object, "metadata", a);
-  std::string body_name = Str(meta, "name");
+  std::string body_name = StringMember(meta, "name");
   if (!body_name.empty() && body_name != name) {
     return std::unexpected(BadRequest(fmt::format(
         "the name of the object ({}) does not match the name on the URL ({})", body_name, name)));
   }
-  std::string body_ns = Str(meta, "namespace");
+  std::string body_ns = StringMember(meta, "namespace");
   if (type.namespaced && !body_ns.empty() && body_ns != ns) {
     return std::unexpected(BadRequest(
         "the namespace of the provided object does not match the namespace sent on the request"));
   }
-  std::string body_rv = Str(meta, "resourceVersion");
+  std::string body_rv = StringMember(meta, "resourceVersion");
   if (!body_rv.empty() && body_rv != std::to_string(old.rv)) {
     return std::unexpected(ConflictFailure(type, name));
   }
@@ -609,7 +599,7 @@ FakeResult<StoredObject> ObjectStore::UpdateLocked(const ResourceType& type, con
       finalizers != nullptr && finalizers->IsArray() && !finalizers->Empty();
   const std::string key = ObjectKey(type.namespaced ? ns : "", name);
   if (FindMember(next["metadata"], "deletionTimestamp") != nullptr && !has_finalizers) {
-    std::string uid = MetaStr(next, "uid");
+    std::string uid = MetadataString(next, "uid");
     StoredObject gone = Commit(type, key, std::move(next), "DELETED", &old);
     CollectGarbageLocked(uid, "Background");
     RunControllersLocked();
@@ -693,7 +683,7 @@ FakeResult<std::string> ObjectStore::DeleteLocked(const ResourceType& type, cons
     SetMember(doc["metadata"], "deletionGracePeriodSeconds", JsonValue(0), a);
     return *Commit(type, key, std::move(doc), "MODIFIED", &old).json;
   }
-  const std::string uid = MetaStr(*old.doc, "uid");
+  const std::string uid = MetadataString(*old.doc, "uid");
   RemoveLocked(type, key, old);
   if (type.group == "apiextensions.k8s.io" && type.resource == "customresourcedefinitions") {
     std::string storage = registry_.UnregisterCrd(*old.doc);
@@ -769,7 +759,7 @@ FakeResult<std::string> ObjectStore::List(const ResourceType& type, const std::s
         continue_token.empty() ? store->second.begin() : store->second.upper_bound(continue_token);
     for (; it != store->second.end(); ++it) {
       const JsonValue& doc = *it->second.doc;
-      if (type.namespaced && !ns.empty() && MetaStr(doc, "namespace") != ns) continue;
+      if (type.namespaced && !ns.empty() && MetadataString(doc, "namespace") != ns) continue;
       const JsonValue* meta = FindMember(doc, "metadata");
       if (!selector->Empty() &&
           !selector->Matches(meta != nullptr ? FindMember(*meta, "labels") : nullptr)) {
@@ -862,7 +852,7 @@ FakeResult<std::string> ObjectStore::ScaleJsonLocked(const ResourceType& type,
   scale.AddMember("apiVersion", "autoscaling/v1", a);
   JsonValue meta(rapidjson::kObjectType);
   for (const char* key : {"name", "namespace", "uid", "resourceVersion", "creationTimestamp"}) {
-    std::string v = MetaStr(doc, key);
+    std::string v = MetadataString(doc, key);
     if (!v.empty()) meta.AddMember(JsonValue(key, a), JsonString(v, a), a);
   }
   scale.AddMember("metadata", meta, a);
@@ -919,7 +909,7 @@ FakeResult<std::string> ObjectStore::WriteScale(const ResourceType& type, const 
   } else {
     scale->Swap(*input);
   }
-  if (std::string rv = MetaStr(*scale, "resourceVersion");
+  if (std::string rv = MetadataString(*scale, "resourceVersion");
       !rv.empty() && rv != std::to_string(old.rv)) {
     return std::unexpected(ConflictFailure(type, name));
   }
@@ -960,7 +950,7 @@ std::vector<WatchRecord> ObjectStore::Snapshot(const ResourceType& type, const s
   auto store = objects_.find(type.StorageKey());
   if (store == objects_.end()) return out;
   for (const auto& [key, obj] : store->second) {
-    std::string obj_ns = MetaStr(*obj.doc, "namespace");
+    std::string obj_ns = MetadataString(*obj.doc, "namespace");
     if (type.namespaced && !ns.empty() && obj_ns != ns) continue;
     WatchRecord r;
     r.rv = obj.rv;
@@ -1049,7 +1039,7 @@ std::vector<std::shared_ptr<const JsonDocument>> ObjectStore::ListByKind(
   auto store = objects_.find(type->StorageKey());
   if (store == objects_.end()) return out;
   for (const auto& [key, obj] : store->second) {
-    if (!ns.empty() && type->namespaced && MetaStr(*obj.doc, "namespace") != ns) continue;
+    if (!ns.empty() && type->namespaced && MetadataString(*obj.doc, "namespace") != ns) continue;
     out.push_back(obj.doc);
   }
   return out;

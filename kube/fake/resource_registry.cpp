@@ -31,11 +31,6 @@ ResourceType Builtin(std::string group, std::string version, std::string resourc
   return t;
 }
 
-std::string Str(const JsonValue& object, std::string_view key) {
-  const JsonValue* v = FindMember(object, key);
-  return v != nullptr && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : "";
-}
-
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 void WriteStrings(Writer& w, const std::vector<std::string>& values) {
@@ -123,9 +118,9 @@ Status ResourceRegistry::RegisterCrd(const JsonValue& crd) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "spec.group, spec.names and spec.versions are required");
   }
-  std::string group = Str(*spec, "group");
-  std::string plural = Str(*names, "plural");
-  std::string kind = Str(*names, "kind");
+  std::string group = StringMember(*spec, "group");
+  std::string plural = StringMember(*names, "plural");
+  std::string kind = StringMember(*names, "kind");
   if (group.empty() || plural.empty() || kind.empty()) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "spec.group, spec.names.plural and spec.names.kind are required");
@@ -135,22 +130,22 @@ Status ResourceRegistry::RegisterCrd(const JsonValue& crd) {
     if (served != nullptr && served->IsBool() && !served->GetBool()) continue;
     ResourceType t;
     t.group = group;
-    t.version = Str(v, "name");
+    t.version = StringMember(v, "name");
     t.resource = plural;
-    t.singular = Str(*names, "singular");
+    t.singular = StringMember(*names, "singular");
     if (t.singular.empty()) {
       t.singular = kind;
       std::transform(t.singular.begin(), t.singular.end(), t.singular.begin(), ::tolower);
     }
     t.kind = kind;
-    t.list_kind = Str(*names, "listKind");
+    t.list_kind = StringMember(*names, "listKind");
     if (t.list_kind.empty()) t.list_kind = kind + "List";
     if (const JsonValue* sn = FindMember(*names, "shortNames"); sn != nullptr && sn->IsArray()) {
       for (const auto& s : sn->GetArray()) {
         if (s.IsString()) t.short_names.emplace_back(s.GetString());
       }
     }
-    t.namespaced = Str(*spec, "scope") != "Cluster";
+    t.namespaced = StringMember(*spec, "scope") != "Cluster";
     t.builtin = false;
     t.tracks_generation = true;
     t.verbs = kAllVerbs;
@@ -158,9 +153,10 @@ Status ResourceRegistry::RegisterCrd(const JsonValue& crd) {
       t.has_status = FindMember(*sub, "status") != nullptr;
       if (const JsonValue* scale = FindMember(*sub, "scale"); scale != nullptr) {
         t.scale = ScaleMode::kCustom;
-        if (auto p = Str(*scale, "specReplicasPath"); !p.empty()) t.spec_replicas_path = p;
-        if (auto p = Str(*scale, "statusReplicasPath"); !p.empty()) t.status_replicas_path = p;
-        t.label_selector_path = Str(*scale, "labelSelectorPath");
+        if (auto p = StringMember(*scale, "specReplicasPath"); !p.empty()) t.spec_replicas_path = p;
+        if (auto p = StringMember(*scale, "statusReplicasPath"); !p.empty())
+          t.status_replicas_path = p;
+        t.label_selector_path = StringMember(*scale, "labelSelectorPath");
       }
     }
     // Replace a previous registration of the same version.
@@ -176,8 +172,8 @@ std::string ResourceRegistry::UnregisterCrd(const JsonValue& crd) {
   const JsonValue* spec = FindMember(crd, "spec");
   const JsonValue* names = spec != nullptr ? FindMember(*spec, "names") : nullptr;
   if (spec == nullptr || names == nullptr) return "";
-  std::string group = Str(*spec, "group");
-  std::string plural = Str(*names, "plural");
+  std::string group = StringMember(*spec, "group");
+  std::string plural = StringMember(*names, "plural");
   std::erase_if(types_, [&](const ResourceType& e) {
     return !e.builtin && e.group == group && e.resource == plural;
   });
