@@ -103,6 +103,16 @@ TEST(HpaOptions, EveryBadKeyIsReportedWithItsPath) {
       << Errors(r);
 }
 
+TEST(HpaOptions, TheReadyConfigsAreValid) {
+  for (const char* file : {"autoscalers/hpa/config.yaml", "autoscalers/hpa/example/config.yaml"}) {
+    auto r = LoadText(ReadFile(std::filesystem::path(testing_util::SourceDir()) / file));
+    ASSERT_TRUE(r) << file << "\n" << Errors(r);
+    EXPECT_TRUE(r->warnings.empty()) << file << ": " << r->warnings.front().ToString();
+    auto o = LoadHpaOptions(r->config.evaluate.options_json, "evaluate.hpa", r->config);
+    ASSERT_TRUE(o) << file;
+  }
+}
+
 TEST(HpaOptions, UnknownKeysWarn) {
   auto r = LoadText("evaluate: {type: hpa, hpa: {tolerence: 0.2}}\n");
   ASSERT_TRUE(r) << Errors(r);
