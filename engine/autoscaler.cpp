@@ -227,7 +227,7 @@ std::expected<void, StageError> Autoscaler::RunBuiltin(RunResult& result, const 
   result.evaluation = out->evaluation;
   result.decision = out->decision;
   result.audit = out->audit;
-  if (out->audit) log::V(1, "autoscaler {}: {}", id_, ToJson(*out->audit));
+  if (out->audit && log::Verbosity() >= 1) log::V(1, "autoscaler {}: {}", id_, ToJson(*out->audit));
   if (result.decision->disabled) {
     log::Info(
         "autoscaler {}: target has 0 replicas and minReplicas is {}: autoscaling disabled "
