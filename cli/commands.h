@@ -17,6 +17,7 @@ void RegisterVersionCommand(CLI::App& app, int& exit_code);
 void RegisterConfigCommand(CLI::App& app, int& exit_code);
 void RegisterForecastCommand(CLI::App& app, int& exit_code);
 void RegisterHistoryCommand(CLI::App& app, int& exit_code);
+void RegisterOperatorCommand(CLI::App& app, int& exit_code);
 void RegisterRunCommand(CLI::App& app, int& exit_code);
 
 }  // namespace cpa::cli
