@@ -172,6 +172,23 @@ Result<bool> Controller::TryLead() {
   return state->leader;
 }
 
+void Controller::ReleaseLease() {
+  // A leader that stops cleanly hands the lease over at once (an empty holder is free to take)
+  // instead of making the standby wait for it to expire.
+  auto lease =
+      client_.Get("coordination.k8s.io/v1", "Lease", options_.lease_namespace, options_.lease_name);
+  if (!lease) return;
+  JsonValue* spec = lease->HasMember("spec") ? &(*lease)["spec"] : nullptr;
+  if (spec == nullptr || StringMember(*spec, "holderIdentity") != options_.identity) return;
+  (*spec)["holderIdentity"].SetString("");
+  if (auto released = client_.Update(options_.lease_namespace, *lease); !released) {
+    log::Warning("operator: cannot release lease {}/{}: {}", options_.lease_namespace,
+                 options_.lease_name, released.error().message);
+    return;
+  }
+  log::Info("operator: released lease {}/{}", options_.lease_namespace, options_.lease_name);
+}
+
 void Controller::Worker(std::stop_token stop) {
   while (auto key = queue_.Get(stop)) {
     size_t slash = key->find('/');
@@ -261,8 +278,10 @@ Status Controller::Run(std::stop_token outer) {
       }
     }
   }
+  const bool release = options_.leader_election && leader_.load() && result.has_value();
   inner.request_stop();
   threads.clear();  // joins
+  if (release) ReleaseLease();
   watchdog = std::jthread();
   {
     std::vector<std::unique_ptr<Informer>> informers;

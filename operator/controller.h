@@ -4,7 +4,8 @@
 // and re-queue what asked for a later look; every `resync` all known CRs are queued again.
 // With leader election only the holder of a coordination.k8s.io Lease reconciles (informers run
 // on every replica, so a new leader starts warm); a leader that cannot renew within the lease
-// duration stops and Run() returns an error (the process exits and is restarted).
+// duration stops and Run() returns an error (the process exits and is restarted); one that
+// stops cleanly releases the lease so a standby takes over without waiting for it to expire.
 //
 // Run() blocks until `stop`; the accessors are thread-safe and may be called while it runs.
 #pragma once
@@ -81,6 +82,7 @@ class Controller {
   void EnqueueOwner(const JsonValue& object);
   void EnqueueAll();
   Result<bool> TryLead();
+  void ReleaseLease();
 
   kube::Client& client_;
   ControllerOptions options_;

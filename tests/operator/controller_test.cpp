@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "kube/lease.h"
 #include "operator/http_endpoints.h"
 #include "operator/names.h"
 #include "tests/operator/operator_test_util.h"
@@ -174,12 +175,31 @@ TEST_F(ControllerTest, WithLeaderElectionOnlyOneOperatorActs) {
   JsonDocument lease = cluster_.Get("coordination.k8s.io/v1", "Lease", "cpa-operator");
   EXPECT_EQ(StringMember(lease["spec"], "holderIdentity"), "op-a");
 
-  // The leader goes away; the standby takes over once the lease expires, and acts.
+  // The leader stops (releasing the lease); the standby takes over at its next attempt, and acts.
   a.Stop();
+  lease = cluster_.Get("coordination.k8s.io/v1", "Lease", "cpa-operator");
+  EXPECT_EQ(StringMember(lease["spec"], "holderIdentity"), "");
   cluster_.CreateCpa(CpaYaml("three"));
   ASSERT_TRUE(Eventually([&] { return b->IsLeader(); }, &clock_, 1s));
   ASSERT_TRUE(Eventually([&] { return Provisioned("three"); }));
   EXPECT_GT(b->Stats().reconciles, 0);
+}
+
+TEST_F(ControllerTest, AStandbyTakesOverOnlyAfterACrashedLeadersLeaseExpires) {
+  auto held = kube::TryAcquireOrRenewLease(cluster_.client(), "default", "cpa-operator", "ghost",
+                                           15s, clock_.Now());
+  ASSERT_TRUE(held.has_value() && held->leader);
+  cluster_.CreateCpa(CpaYaml("one"));
+  RunningController b(cluster_, clock_, Options("op-b", true));
+  ASSERT_TRUE(Eventually([&] { return b->Stats().lease_attempts >= 1; }));
+  // A few more attempts, well within the ghost's 15 s lease.
+  const TimePoint start = clock_.Now();
+  ASSERT_TRUE(Eventually([&] { return b->Stats().lease_attempts >= 3; }, &clock_, 500ms));
+  ASSERT_LT(clock_.Now() - start, Duration(15s));
+  EXPECT_FALSE(b->IsLeader());
+  EXPECT_FALSE(cluster_.Exists("apps/v1", "Deployment", "one"));
+  ASSERT_TRUE(Eventually([&] { return b->IsLeader(); }, &clock_, 1s));
+  ASSERT_TRUE(Eventually([&] { return Provisioned("one"); }));
 }
 
 TEST_F(ControllerTest, AnOperatorRestartedMidwayConverges) {
