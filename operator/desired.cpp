@@ -250,6 +250,8 @@ JsonDocument DesiredRole(const CpaSpec& cpa) {
   rules.PushBack(Rule({"apps"}, {"deployments/scale", "replicasets/scale", "statefulsets/scale"},
                       {"get", "update", "patch"}, a),
                  a);
+  // The autoscaler records an Event for each scaling decision.
+  rules.PushBack(Rule({"events.k8s.io"}, {"events"}, {"create"}, a), a);
   if (cpa.role_requires_metrics_server) {
     rules.PushBack(Rule({"metrics.k8s.io", "custom.metrics.k8s.io", "external.metrics.k8s.io"},
                         {"*"}, {"get", "list", "watch"}, a),
