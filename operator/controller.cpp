@@ -22,6 +22,8 @@ struct Controller::Informer {
   std::string kind;
   std::unique_ptr<kube::Reflector> reflector;
   std::atomic<bool> synced{false};
+  std::atomic<int64_t> lists{
+      0};  // on_replace calls: one per LIST (Reflector::lists() is not atomic)
   std::jthread thread;
 };
 
@@ -54,7 +56,7 @@ ControllerStats Controller::Stats() const {
   {
     std::lock_guard lock(mu_);
     s.custom_pod_autoscalers = known_.size();
-    for (const auto& informer : informers_) s.informer_lists += informer->reflector->lists();
+    for (const auto& informer : informers_) s.informer_lists += informer->lists.load();
   }
   s.queue_depth = queue_.Len();
   s.queue_waiting = queue_.WaitingLen();
@@ -122,6 +124,7 @@ void Controller::StartInformers(std::stop_token stop) {
           std::lock_guard lock(mu_);
           known_ = keys;
         }
+        self->lists.fetch_add(1);
         self->synced.store(true);
         for (const auto& key : keys) queue_.Add(key);
       };
@@ -139,6 +142,7 @@ void Controller::StartInformers(std::stop_token stop) {
       };
     } else {
       h.on_replace = [this, self](std::vector<JsonDocument>&& items, const std::string&) {
+        self->lists.fetch_add(1);
         self->synced.store(true);
         for (const auto& item : items) EnqueueOwner(item);
       };
