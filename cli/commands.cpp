@@ -9,6 +9,7 @@ void RegisterCommands(CLI::App& app, int& exit_code) {
   RegisterEvaluateCommand(app, exit_code);
   RegisterForecastCommand(app, exit_code);
   RegisterHistoryCommand(app, exit_code);
+  RegisterOperatorCommand(app, exit_code);
   RegisterRunCommand(app, exit_code);
   RegisterVersionCommand(app, exit_code);
 }

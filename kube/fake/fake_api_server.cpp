@@ -99,6 +99,10 @@ class FakeApiServerRoutes {
 
 void FakeApiServerRoutes::Handle(const httplib::Request& req, httplib::Response& res) {
   s_->requests_.fetch_add(1);
+  {
+    std::lock_guard lock(s_->mu_);
+    ++s_->requests_by_method_[req.method];
+  }
   if (!s_->options_.token.empty()) {
     if (req.get_header_value("Authorization") != "Bearer " + s_->options_.token) {
       SendJson(
@@ -894,6 +898,17 @@ void FakeApiServer::InjectResponse(std::string_view method, std::string_view pat
   std::lock_guard lock(mu_);
   injections_.push_back({std::string(method), std::string(path_prefix), std::move(body),
                          std::move(content_type), status, times});
+}
+
+int64_t FakeApiServer::RequestCount(std::string_view method) const {
+  std::lock_guard lock(mu_);
+  auto it = requests_by_method_.find(method);
+  return it == requests_by_method_.end() ? 0 : it->second;
+}
+
+int64_t FakeApiServer::WriteCount() const {
+  return RequestCount("POST") + RequestCount("PUT") + RequestCount("PATCH") +
+         RequestCount("DELETE");
 }
 
 void FakeApiServer::ClearInjectedResponses() {

@@ -123,6 +123,10 @@ class FakeApiServer {
   void ClearInjectedResponses();
   // Requests served so far (all methods), for tests that assert on traffic.
   int64_t RequestCount() const { return requests_.load(); }
+  // Requests served so far with this HTTP method ("GET", "POST", "PUT", "PATCH", "DELETE").
+  int64_t RequestCount(std::string_view method) const;
+  // Writes (POST, PUT, PATCH, DELETE) served so far, injected failures included.
+  int64_t WriteCount() const;
 
  private:
   struct Injection {
@@ -154,6 +158,7 @@ class FakeApiServer {
 
   mutable std::mutex mu_;  // guards the members below
   std::vector<Injection> injections_;
+  std::map<std::string, int64_t, std::less<>> requests_by_method_;
   std::map<std::string, PodMetrics> pod_metrics_;  // "ns/pod"
   std::vector<MetricSeries> custom_metrics_;
   std::vector<MetricSeries> external_metrics_;
