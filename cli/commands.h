@@ -18,5 +18,6 @@ void RegisterConfigCommand(CLI::App& app, int& exit_code);
 void RegisterForecastCommand(CLI::App& app, int& exit_code);
 void RegisterHistoryCommand(CLI::App& app, int& exit_code);
 void RegisterRunCommand(CLI::App& app, int& exit_code);
+void RegisterTuneCommand(CLI::App& app, int& exit_code);
 
 }  // namespace cpa::cli
