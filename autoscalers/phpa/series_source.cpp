@@ -52,11 +52,16 @@ Result<Series> ReadSeriesCsv(std::istream& in, std::string_view name) {
     const size_t comma = view.find(',');
     std::optional<TimePoint> t;
     std::optional<double> v;
+    std::optional<double> extra;
     if (comma != std::string_view::npos) {
       t = ParseTimestamp(Trim(view.substr(0, comma)));
       std::string_view rest = view.substr(comma + 1);
-      rest = rest.substr(0, rest.find(','));  // extra columns are ignored
-      v = store::ParseNumber(Trim(rest));
+      const size_t second = rest.find(',');
+      v = store::ParseNumber(Trim(rest.substr(0, second)));
+      if (second != std::string_view::npos) {
+        std::string_view third = rest.substr(second + 1);
+        extra = store::ParseNumber(Trim(third.substr(0, third.find(','))));
+      }
     }
     if (!t || !v) {
       if (first) {  // a header row
@@ -75,6 +80,11 @@ Result<Series> ReadSeriesCsv(std::istream& in, std::string_view name) {
     }
     series.times.push_back(*t);
     series.values.push_back(*v);
+    series.extra.push_back(extra);
+  }
+  if (std::none_of(series.extra.begin(), series.extra.end(),
+                   [](const auto& e) { return e.has_value(); })) {
+    series.extra.clear();
   }
   if (series.size() == 0) {
     return MakeErrorF(ErrorCode::kInvalidArgument, "{} has no data rows", name);

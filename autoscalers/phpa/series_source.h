@@ -1,5 +1,6 @@
 // Reading a recorded series for `cpa tune` and `cpa replay`: a CSV of `timestamp,value` rows
-// (timestamps in seconds since the epoch or RFC 3339, an optional header row, `#` comments), or a
+// (timestamps in seconds since the epoch or RFC 3339, an optional header row, `#` comments, an
+// optional third column kept as `extra`), or a
 // series of a store file written by `cpa run`.
 //
 // Store series names (`--series`): evaluations, decisions (stabilized targets), current (current
@@ -9,6 +10,7 @@
 #pragma once
 
 #include <istream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +24,8 @@ namespace cpa::phpa {
 struct Series {
   std::vector<TimePoint> times;  // non-decreasing
   std::vector<double> values;
+  // A third CSV column when the file has one (`timestamp,value,replicas`): what happened.
+  std::vector<std::optional<double>> extra;
   size_t size() const { return values.size(); }
 };
 
