@@ -396,12 +396,8 @@ std::optional<int64_t> ParseDurationMs(const JsonValue& value) {
   return static_cast<int64_t>(std::llround(total_ms));
 }
 
-PhpaOptions ParsePhpaOptions(const JsonValue& block, const std::string& path, ConfigIssues& issues,
-                             std::span<const std::string_view> foreign_keys) {
-  PhpaOptions options;
-  JsonReader r(block, path, issues);
-  if (!r.Valid()) return options;
-  for (std::string_view key : foreign_keys) r.Known({key});
+void ReadPhpaFields(JsonReader& r, PhpaOptions& options) {
+  ConfigIssues& issues = r.issues();
   Enum(r, "decisionType",
        std::vector<std::pair<std::string_view, DecisionType>>{{"maximum", DecisionType::kMaximum},
                                                               {"mean", DecisionType::kMean},
@@ -429,6 +425,15 @@ PhpaOptions ParsePhpaOptions(const JsonValue& block, const std::string& path, Co
       }
     }
   }
+}
+
+PhpaOptions ParsePhpaOptions(const JsonValue& block, const std::string& path, ConfigIssues& issues,
+                             std::span<const std::string_view> foreign_keys) {
+  PhpaOptions options;
+  JsonReader r(block, path, issues);
+  if (!r.Valid()) return options;
+  for (std::string_view key : foreign_keys) r.Known({key});
+  ReadPhpaFields(r, options);
   r.Finish();
   return options;
 }

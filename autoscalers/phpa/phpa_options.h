@@ -19,6 +19,7 @@
 #include "common/json.h"
 #include "engine/config/config.h"
 #include "engine/config/config_issues.h"
+#include "engine/config/json_reader.h"
 #include "models/holt_winters.h"
 
 namespace cpa::phpa {
@@ -82,6 +83,10 @@ struct PhpaOptions {
 PhpaOptions ParsePhpaOptions(const JsonValue& block, const std::string& path,
                              config::ConfigIssues& issues,
                              std::span<const std::string_view> foreign_keys = {});
+
+// Reads the model keys of a `phpa` block into `options` through a reader the caller owns (the
+// evaluator reads the HPA keys with the same reader, then calls reader.Finish()).
+void ReadPhpaFields(config::JsonReader& reader, PhpaOptions& options);
 
 // "60s", "5m", "1h30m", "250ms", "1.5s" (Go durations) or a number of milliseconds.
 std::optional<int64_t> ParseDurationMs(const JsonValue& value);

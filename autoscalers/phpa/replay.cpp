@@ -6,6 +6,7 @@
 
 #include "autoscalers/phpa/simulated_cluster.h"
 #include "engine/autoscaler.h"
+#include "engine/config/method_types.h"
 #include "engine/kube_cluster.h"
 #include "store/csv.h"
 #include "store/number.h"
@@ -70,9 +71,14 @@ Result<ReplayResult> Replay(const config::Config& input_config, const ReplayOpti
   autoscaler_options.store = store->get();
   autoscaler_options.kube_api = &api;
   autoscaler_options.metric_parallelism = 1;
-  auto metric = std::make_unique<ReplayMetric>(api, config.run_mode == config::RunMode::kPerPod);
-  ReplayMetric* metric_ptr = metric.get();
-  autoscaler_options.metric = std::move(metric);
+  // Built-in evaluators gather through the (simulated) Kubernetes API; user logic gets the
+  // replay's metric instead of calling `metric`.
+  ReplayMetric* metric_ptr = nullptr;
+  if (!config::IsBuiltinEvaluator(config.evaluate.type)) {
+    auto metric = std::make_unique<ReplayMetric>(api, config.run_mode == config::RunMode::kPerPod);
+    metric_ptr = metric.get();
+    autoscaler_options.metric = std::move(metric);
+  }
   auto autoscaler =
       engine::Autoscaler::Create(config, cluster, clock, std::move(autoscaler_options));
   if (!autoscaler) return std::unexpected(autoscaler.error());
@@ -87,7 +93,7 @@ Result<ReplayResult> Replay(const config::Config& input_config, const ReplayOpti
     while (index + 1 < options.demand.size() && options.demand.times[index + 1] <= t) ++index;
     const double demand = options.demand.values[index];
     api.SetDemand(demand);
-    metric_ptr->Set(demand);
+    if (metric_ptr != nullptr) metric_ptr->Set(demand);
     ReplayRow row;
     row.time = t;
     row.demand = demand;
