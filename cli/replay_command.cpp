@@ -11,6 +11,7 @@
 #include "autoscalers/phpa/replay.h"
 #include "autoscalers/phpa/series_source.h"
 #include "cli/commands.h"
+#include "common/json.h"
 #include "engine/config/config_loader.h"
 #include "store/sqlite_store.h"
 #include "store/time_text.h"
@@ -30,9 +31,35 @@ struct ReplayFlags {
   double cpu_request = 1.0;
   std::optional<double> pod_capacity;
   std::optional<int> initial_replicas;
+  int season_length = 0;
   std::string timeline;
   std::string output = "csv";
 };
+
+// --season-length: sets seasonalPeriods of every HoltWinters model of an evaluate.phpa block.
+Status OverrideSeasonLength(config::Config& config, int season_length) {
+  if (config.evaluate.type != "phpa") {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "--season-length needs a config with evaluate.type phpa");
+  }
+  auto doc = ParseJson(config.evaluate.options_json.empty() ? "{}" : config.evaluate.options_json);
+  if (!doc) return std::unexpected(doc.error());
+  auto& a = doc->GetAllocator();
+  if (doc->IsObject() && doc->HasMember("models") && (*doc)["models"].IsArray()) {
+    for (auto& model : (*doc)["models"].GetArray()) {
+      if (!model.IsObject() || !model.HasMember("holtWinters")) continue;
+      JsonValue& hw = model["holtWinters"];
+      if (!hw.IsObject()) continue;
+      if (hw.HasMember("seasonalPeriods")) {
+        hw["seasonalPeriods"].SetInt(season_length);
+      } else {
+        hw.AddMember("seasonalPeriods", season_length, a);
+      }
+    }
+  }
+  config.evaluate.options_json = ToJson(*doc);
+  return OkStatus();
+}
 
 // Aligns a store series (what happened) to the demand's times: the newest value at or before.
 std::vector<std::optional<double>> Align(const phpa::Series& demand, const phpa::Series& other) {
@@ -63,6 +90,13 @@ int RunReplay(const ReplayFlags& flags) {
   if (!loaded) {
     for (const auto& e : loaded.error().errors) fmt::print(stderr, "error: {}\n", e.ToString());
     return kExitInvalidConfig;
+  }
+  config::Config config = loaded->config;
+  if (flags.season_length > 0) {
+    if (auto s = OverrideSeasonLength(config, flags.season_length); !s) {
+      fmt::print(stderr, "error: {}\n", s.error().message);
+      return kExitInvalidConfig;
+    }
   }
   auto startup = store::ParseDuration(flags.pod_startup);
   if (!startup) {
@@ -107,7 +141,7 @@ int RunReplay(const ReplayFlags& flags) {
       options.demand.values[i] *= replicas;
     }
   }
-  auto result = phpa::Replay(loaded->config, options);
+  auto result = phpa::Replay(config, options);
   if (!result) {
     fmt::print(stderr, "error: {}\n", result.error().message);
     return kExitFailure;
@@ -174,6 +208,9 @@ void RegisterReplayCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--initial-replicas", flags->initial_replicas,
                   "Replicas at the start (default: the first of what happened, else "
                   "minReplicas)");
+  cmd->add_option("--season-length", flags->season_length,
+                  "Override seasonalPeriods of every HoltWinters model of an evaluate.phpa "
+                  "config");
   cmd->add_option("--timeline", flags->timeline,
                   "Write the timeline CSV to this file (stdout then gets only the summary)");
   cmd->add_option("--output,-o", flags->output,
