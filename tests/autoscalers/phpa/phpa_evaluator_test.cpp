@@ -268,6 +268,26 @@ TEST_F(PhpaEvaluatorTest, BadTuningHookReplyFallsBackToConfiguredValues) {
   EXPECT_NE(body_seen.find("\"name\":\"tuned\""), std::string::npos);
 }
 
+// learn: load — the models learn the demand in replicas (usage / per-pod target), unrounded.
+TEST_F(PhpaEvaluatorTest, LearnLoadLearnsTheDemandInReplicas) {
+  std::string text = Config();
+  text.replace(text.find("decisionType: maximum"), 21, "decisionType: maximum\n    learn: load");
+  auto autoscaler = NewAutoscaler(text);
+  ASSERT_TRUE(autoscaler);
+  for (int run = 0; run < 5; ++run) {
+    clock_.Set(kStart + std::chrono::milliseconds(kIntervalMs * run));
+    server_->SetExternalMetric("default", "demand", {}, fmt::format("{}", Demand(run)));
+    auto result = autoscaler->Run(engine::RunType::kScaler);
+    ASSERT_TRUE(result.has_value()) << result.error().ToString();
+    const JsonValue& p = (*result->audit)["phpa"];
+    ASSERT_TRUE(p["learned"].IsNumber()) << ToJson(*result->audit);
+    EXPECT_NEAR(p["learned"].GetDouble(), Demand(run) / 10.0, 1e-3) << "run " << run;
+  }
+  auto stored = store_->Values(Predictor::HistorySeries("default/web", LearnSource::kLoad), {});
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->size(), 5u);
+}
+
 TEST_F(PhpaEvaluatorTest, ConfigErrorsNameTheirKeys) {
   RegisterOnce();
   config::LoadOptions load;
