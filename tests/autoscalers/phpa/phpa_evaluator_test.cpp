@@ -4,6 +4,7 @@
 #include "autoscalers/phpa/phpa_evaluator.h"
 
 #include <cmath>
+#include <fstream>
 #include <thread>
 
 #include <httplib.h>
@@ -286,6 +287,27 @@ TEST_F(PhpaEvaluatorTest, LearnLoadLearnsTheDemandInReplicas) {
   auto stored = store_->Values(Predictor::HistorySeries("default/web", LearnSource::kLoad), {});
   ASSERT_TRUE(stored.has_value());
   EXPECT_EQ(stored->size(), 5u);
+}
+
+// An original PHPA model block, unchanged under evaluate.phpa, loads without errors or warnings.
+TEST_F(PhpaEvaluatorTest, OriginalModelBlockLoadsThroughTheConfigLoader) {
+  const char* dir = std::getenv("CPA_SOURCE_DIR");
+  std::ifstream in(std::string(dir != nullptr ? dir : ".") +
+                   "/tests/data/phpa/original_models.yaml");
+  ASSERT_TRUE(in);
+  std::string text =
+      "scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n"
+      "evaluate:\n  type: phpa\n  phpa:\n";
+  std::string line;
+  while (std::getline(in, line)) text += "    " + line + "\n";
+  config::LoadOptions load;
+  load.env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
+  auto loaded = config::LoadConfigFromText(text, "original.yaml", load);
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().errors.front().ToString();
+  for (const auto& w : loaded->warnings) {
+    EXPECT_EQ(w.path.rfind("evaluate.phpa", 0), std::string::npos) << w.ToString();
+  }
+  EXPECT_EQ(loaded->config.evaluate.type, "phpa");
 }
 
 TEST_F(PhpaEvaluatorTest, ConfigErrorsNameTheirKeys) {
