@@ -58,18 +58,28 @@ enum class ConnectionModel {
 };
 std::string_view ConnectionModelName(ConnectionModel model);  // "per-request", "sticky"
 
+// Item 12: how a pod's CPU limit shapes request latency.
+enum class CpuModel {
+  kProcessorSharing,  // fluid: n requests share the limit (limit / n cores each)
+  kCfs,  // CFS quota: bursts of up to `cpu_burst_cores` until the period's quota is used
+};
+std::string_view CpuModelName(CpuModel model);  // "ps", "cfs"
+
 struct ClusterModel {
-  double cpu_request_cores = 0.2;   // item 9
-  double cpu_limit_cores = 0.5;     // item 9 / 12: processor sharing at the limit
-  double request_cpu_min_s = 0.12;  // item 10: core-seconds per request, uniform jitter
-  double request_cpu_max_s = 0.14;  // item 10
-  int initial_replicas = 1;         // item 9
-  double startup_median_s = 3;      // item 16: lognormal start-up to Ready
-  double startup_p95_s = 8;         // item 16
-  double scrape_period_s = 60;      // item 18
-  double rate_window_s = 15;        // item 18
-  double reported_window_s = 30;    // item 18
-  double timeout_s = 0;             // item 3: no client timeout (0); > 0 fails slower requests
+  double cpu_request_cores = 0.2;       // item 9
+  double cpu_limit_cores = 0.5;         // item 9 / 12
+  CpuModel cpu_model = CpuModel::kCfs;  // item 12
+  double cfs_period_s = 0.1;            // item 12: 50 ms of quota per 100 ms period
+  double cpu_burst_cores = 1.0;         // item 12: cores a pod's requests share while unthrottled
+  double request_cpu_min_s = 0.12;      // item 10: core-seconds per request, uniform jitter
+  double request_cpu_max_s = 0.14;      // item 10
+  int initial_replicas = 1;             // item 9
+  double startup_median_s = 3;          // item 16: lognormal start-up to Ready
+  double startup_p95_s = 8;             // item 16
+  double scrape_period_s = 60;          // item 18
+  double rate_window_s = 15;            // item 18
+  double reported_window_s = 30;        // item 18
+  double timeout_s = 0;                 // item 3: no client timeout (0); > 0 fails slower requests
   double fast_failure_fraction = 0.0003;  // item 14
   double fast_failure_min_s = 0.002;      // item 14
   double fast_failure_max_s = 0.004;      // item 14

@@ -117,6 +117,20 @@ void ReadCluster(const JsonValue& v, ConfigIssues& issues, ClusterModel& c) {
   Positive(r, "cpuRequestCores", c.cpu_request_cores);
   r.Double("cpuLimitCores", c.cpu_limit_cores);
   Positive(r, "cpuLimitCores", c.cpu_limit_cores);
+  std::string cpu_model(CpuModelName(c.cpu_model));
+  r.String("cpuModel", cpu_model);
+  if (cpu_model == "cfs") {
+    c.cpu_model = CpuModel::kCfs;
+  } else if (cpu_model == "ps") {
+    c.cpu_model = CpuModel::kProcessorSharing;
+  } else {
+    issues.Error(r.PathOf("cpuModel"),
+                 fmt::format("unknown model \"{}\"; known: cfs, ps", cpu_model));
+  }
+  r.Double("cfsPeriodSeconds", c.cfs_period_s);
+  Positive(r, "cfsPeriodSeconds", c.cfs_period_s);
+  r.Double("cpuBurstCores", c.cpu_burst_cores);
+  Positive(r, "cpuBurstCores", c.cpu_burst_cores);
   ReadPair(r, "requestCpuSeconds", c.request_cpu_min_s, c.request_cpu_max_s);
   if (c.request_cpu_max_s <= 0) issues.Error(r.PathOf("requestCpuSeconds"), "must be > 0");
   r.Int("initialReplicas", c.initial_replicas);

@@ -28,6 +28,17 @@ std::string PodName(int index) {
   return "web-5d4b7c9f8-" + suffix;
 }
 
+// CFS quota below this many core-seconds counts as used up (keeps time moving past rounding).
+constexpr double kQuotaEpsilon = 1e-9;
+
+// The CFS period containing t (periods start at the pod's creation); t lies strictly before the
+// period's end.
+int64_t PeriodIndex(double origin, double period, double t) {
+  auto index = static_cast<int64_t>(std::floor((t - origin) / period));
+  while (origin + static_cast<double>(index + 1) * period <= t) ++index;
+  return index;
+}
+
 }  // namespace
 
 Simulation::Simulation(SimulationOptions options)
@@ -189,6 +200,8 @@ std::pair<int, double> LoadModel::UsersAt(TimePoint wall, double elapsed) const 
   return {users_now, rate};
 }
 
+std::string_view CpuModelName(CpuModel model) { return model == CpuModel::kCfs ? "cfs" : "ps"; }
+
 std::string_view ConnectionModelName(ConnectionModel model) {
   return model == ConnectionModel::kSticky ? "sticky" : "per-request";
 }
@@ -261,34 +274,91 @@ void Simulation::Issue(int user) {
 
 void Simulation::UpdatePod(Pod& pod, double t) {
   if (t <= pod.last_s) return;
-  const double dt = t - pod.last_s;
-  if (!pod.jobs.empty()) {
-    const double limit = options_.cluster.cpu_limit_cores;
-    pod.v += dt * limit / static_cast<double>(pod.jobs.size());
-    pod.cpu_total += dt * limit;
+  const auto& c = options_.cluster;
+  if (c.cpu_model == CpuModel::kProcessorSharing) {
+    if (!pod.jobs.empty()) {
+      pod.v += (t - pod.last_s) * c.cpu_limit_cores / static_cast<double>(pod.jobs.size());
+      pod.cpu_total += (t - pod.last_s) * c.cpu_limit_cores;
+    }
+    pod.last_s = t;
+    return;
   }
-  pod.last_s = t;
+  // CFS bandwidth control: a quota of limit * period core-seconds per period; while quota is
+  // left the pod's requests share `burst` cores, then the pod is throttled until the period ends.
+  const double period = c.cfs_period_s;
+  const double quota = c.cpu_limit_cores * period;
+  if (pod.jobs.empty()) {
+    pod.last_s = t;
+    return;
+  }
+  const double n = static_cast<double>(pod.jobs.size());
+  const double rate = std::min(n, c.cpu_burst_cores);  // cores the pod uses while running
+  while (pod.last_s < t) {
+    const int64_t index = PeriodIndex(pod.created_s, period, pod.last_s);
+    if (index != pod.period) {
+      pod.period = index;
+      pod.quota = quota;
+    }
+    const double period_end = pod.created_s + static_cast<double>(index + 1) * period;
+    const double segment_end = std::min(t, period_end);
+    if (pod.quota <= kQuotaEpsilon) {
+      pod.last_s = period_end <= t ? period_end : t;
+      if (period_end <= t) continue;
+      break;
+    }
+    const double run = std::min(segment_end - pod.last_s, pod.quota / rate);
+    pod.v += run * rate / n;
+    pod.cpu_total += run * rate;
+    pod.quota -= run * rate;
+    pod.last_s += run;
+    if (pod.quota <= kQuotaEpsilon) pod.last_s = std::min(t, period_end);
+    if (pod.last_s >= period_end - 1e-12 && period_end <= t) pod.last_s = period_end;
+  }
 }
 
 void Simulation::Reschedule(int pod_index) {
   Pod& pod = pods_[static_cast<size_t>(pod_index)];
   ++pod.version;
+  pod.completion_due = false;
   if (pod.jobs.empty()) return;
+  const auto& c = options_.cluster;
   const double n = static_cast<double>(pod.jobs.size());
   const double remaining = std::max(0.0, pod.jobs.front().finish_v - pod.v);
-  Push(now_ + remaining * n / options_.cluster.cpu_limit_cores, EventType::kCompletion, pod_index,
-       pod.version);
+  if (c.cpu_model == CpuModel::kProcessorSharing) {
+    pod.completion_due = true;
+    Push(now_ + remaining * n / c.cpu_limit_cores, EventType::kCompletion, pod_index, pod.version);
+    return;
+  }
+  const double period = c.cfs_period_s;
+  const int64_t index = PeriodIndex(pod.created_s, period, now_);
+  const double period_end = pod.created_s + static_cast<double>(index + 1) * period;
+  const double quota = index != pod.period ? c.cpu_limit_cores * period : pod.quota;
+  if (quota <= kQuotaEpsilon) {
+    Push(period_end, EventType::kCompletion, pod_index, pod.version);
+    return;
+  }
+  const double rate = std::min(n, c.cpu_burst_cores);
+  const double to_completion = remaining * n / rate;
+  const double to_throttle = quota / rate;
+  const double to_period_end = period_end - now_;
+  if (to_completion <= to_throttle && to_completion <= to_period_end) {
+    pod.completion_due = true;
+    Push(now_ + to_completion, EventType::kCompletion, pod_index, pod.version);
+  } else {
+    Push(now_ + std::min(to_throttle, to_period_end), EventType::kCompletion, pod_index,
+         pod.version);
+  }
 }
 
 void Simulation::Complete(int pod_index) {
   Pod& pod = pods_[static_cast<size_t>(pod_index)];
   UpdatePod(pod, now_);
-  bool first = true;
-  while (!pod.jobs.empty() && (first || pod.jobs.front().finish_v <= pod.v + 1e-12)) {
+  bool force = pod.completion_due;
+  while (!pod.jobs.empty() && (force || pod.jobs.front().finish_v <= pod.v + 1e-12)) {
     std::pop_heap(pod.jobs.begin(), pod.jobs.end(), std::greater<Job>());
     Job job = pod.jobs.back();
     pod.jobs.pop_back();
-    first = false;
+    force = false;
     const double timeout = options_.cluster.timeout_s;
     const bool timed_out = timeout > 0 && now_ - job.start_s > timeout;
     Record(job.start_s, timed_out ? job.start_s + timeout : now_, timed_out, job.user,

@@ -5,8 +5,10 @@
 // t in order. The model (experiments/README.md names each parameter's source):
 //  - pods: created by SetReplicas, Ready after a lognormal start-up delay; deleted pods leave the
 //    endpoints at once and their requests in flight fail (not-ready pods go first, then newest);
-//  - a pod serves its requests by processor sharing at its CPU limit (each of n requests gets
-//    limit/n cores); a request needs a uniform random amount of CPU;
+//  - a pod serves its requests by processor sharing: either fluid at its CPU limit (each of n
+//    requests gets limit/n cores), or under CFS bandwidth control (while the period's quota of
+//    limit * period lasts, the n requests share min(n, burst) cores; then throttled until the
+//    period ends); a request needs a uniform random amount of CPU;
 //  - users (closed loop): in load runs of fixed length, each user issues a request, waits for
 //    the answer, thinks uniformly, repeats; at the end of a run requests in flight are dropped;
 //  - metrics-server: scrapes every period at a seeded random phase; a pod's CPU is its usage rate
@@ -112,7 +114,10 @@ class Simulation {
     double cpu_snapshot = 0;
     bool snapshot_valid = false;
     uint32_t version = 0;
-    std::vector<Job> jobs;  // min-heap on finish_v
+    bool completion_due = false;  // the scheduled event is the next completion
+    int64_t period = -1;          // CFS: current period index (since creation)
+    double quota = 0;             // CFS: core-seconds left in it
+    std::vector<Job> jobs;        // min-heap on finish_v
   };
   struct User {
     uint32_t generation = 0;

@@ -20,6 +20,7 @@ SimulationOptions Quiet(int users, double work_s, double think_s) {
   o.load.think_min_s = o.load.think_max_s = think_s;
   o.cluster.request_cpu_min_s = o.cluster.request_cpu_max_s = work_s;
   o.cluster.fast_failure_fraction = 0;
+  o.cluster.cpu_model = CpuModel::kProcessorSharing;
   return o;
 }
 
@@ -48,6 +49,29 @@ TEST(SimulationTest, TwoRequestsShareThePodsCpu) {
   EXPECT_EQ(t.load_runs[0].requests, 2);
   EXPECT_NEAR(t.load_runs[0].latency_min_s, 0.3, 1e-9);
   EXPECT_NEAR(t.load_runs[0].latency_max_s, 0.3, 1e-9);
+}
+
+TEST(SimulationTest, CfsQuotaThrottlesALoneRequest) {
+  // CFS: 50 ms of quota per 100 ms period (limit 0.5), one core while unthrottled. A request of
+  // 0.13 core-s arriving at a period start runs 0-50 ms, 100-150 ms and 200-230 ms: 230 ms.
+  SimulationOptions o = Quiet(1, 0.13, 1000.0);
+  o.cluster.cpu_model = CpuModel::kCfs;
+  Simulation sim(o);
+  Trace t = sim.Finish();
+  ASSERT_EQ(t.load_runs[0].requests, 1);
+  EXPECT_NEAR(t.load_runs[0].latency_max_s, 0.23, 1e-6);
+}
+
+TEST(SimulationTest, CfsQuotaIsSharedByConcurrentRequests) {
+  // Two requests of 0.04 core-s at 0 (one core shared: 0.5 each): the quota of 0.05 core-s lasts
+  // 50 ms and gives each 0.025; throttled to 100 ms; 30 ms more finish both at 130 ms.
+  SimulationOptions o = Quiet(2, 0.04, 1000.0);
+  o.cluster.cpu_model = CpuModel::kCfs;
+  Simulation sim(o);
+  Trace t = sim.Finish();
+  ASSERT_EQ(t.load_runs[0].requests, 2);
+  EXPECT_NEAR(t.load_runs[0].latency_min_s, 0.13, 1e-6);
+  EXPECT_NEAR(t.load_runs[0].latency_max_s, 0.13, 1e-6);
 }
 
 TEST(SimulationTest, MetricsServerReportsTheRateOverItsWindowAtTheLastScrape) {
