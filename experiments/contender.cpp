@@ -33,7 +33,11 @@ ConfigContender::ConfigContender(std::string name, std::string config_text, std:
       source_(std::move(source)),
       description_(std::move(description)) {}
 
-Result<ContenderSetup> ConfigContender::Setup() const {
+Result<config::Config> ConfigContender::Config() const {
+  return LoadContenderConfig(text_, source_);
+}
+
+Result<ContenderSetup> ConfigContender::Setup(const RunEnvironment&) const {
   auto c = LoadContenderConfig(text_, source_);
   if (!c) return std::unexpected(c.error());
   ContenderSetup setup;

@@ -11,12 +11,23 @@
 #include <memory>
 #include <string>
 
+#include "common/clock.h"
 #include "common/error.h"
+#include "engine/cluster.h"
 #include "engine/config/config.h"
 #include "engine/methods/method.h"
+#include "kube/client.h"
 #include "store/store.h"
 
 namespace cpa::experiments {
+
+// The simulated cluster and clock of one run, for contenders whose methods read them.
+struct RunEnvironment {
+  kube::Api& api;
+  engine::Cluster& cluster;
+  Clock& clock;
+  store::Store& store;
+};
 
 struct ContenderSetup {
   config::Config config;
@@ -32,13 +43,13 @@ class Contender {
   const std::string& name() const { return name_; }
   // One line for the report.
   virtual std::string Describe() const = 0;
-  virtual Result<ContenderSetup> Setup() const = 0;
+  virtual Result<ContenderSetup> Setup(const RunEnvironment& env) const = 0;
   // Seconds into the run at which Refit() replaces the setup (0: never).
   virtual double refit_at_s() const { return 0; }
   // The setup to continue with, from the history the run stored so far under `autoscaler`.
-  virtual Result<ContenderSetup> Refit(store::Store& /*store*/,
+  virtual Result<ContenderSetup> Refit(const RunEnvironment& env,
                                        const std::string& /*autoscaler*/) const {
-    return Setup();
+    return Setup(env);
   }
 
  private:
@@ -51,7 +62,9 @@ class ConfigContender final : public Contender {
   ConfigContender(std::string name, std::string config_text, std::string source,
                   std::string description);
   std::string Describe() const override { return description_; }
-  Result<ContenderSetup> Setup() const override;
+  Result<ContenderSetup> Setup(const RunEnvironment& env) const override;
+  // The config alone (validation before any run).
+  Result<config::Config> Config() const;
 
  private:
   std::string text_;

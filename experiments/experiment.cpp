@@ -51,7 +51,7 @@ Result<std::vector<std::unique_ptr<Contender>>> ScenarioContenders(
     text << in.rdbuf();
     auto contender = std::make_unique<ConfigContender>(ref.name, text.str(), ref.config_path,
                                                        "user config " + ref.config_path);
-    if (auto setup = contender->Setup(); !setup) return std::unexpected(setup.error());
+    if (auto c = contender->Config(); !c) return std::unexpected(c.error());
     out.push_back(std::move(contender));
   }
   if (out.empty()) return MakeError(ErrorCode::kInvalidArgument, "no contender to run");

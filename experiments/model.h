@@ -71,8 +71,8 @@ struct ClusterModel {
   CpuModel cpu_model = CpuModel::kCfs;  // item 12
   double cfs_period_s = 0.1;            // item 12: 50 ms of quota per 100 ms period
   double cpu_burst_cores = 1.0;         // item 12: cores a pod's requests share while unthrottled
-  double request_cpu_min_s = 0.12;      // item 10: core-seconds per request, uniform jitter
-  double request_cpu_max_s = 0.14;      // item 10
+  double request_cpu_min_s = 0.13;      // item 10, calibrated on item 13: core-s per request
+  double request_cpu_max_s = 0.15;      // (uniform); see experiments/README.md
   int initial_replicas = 1;             // item 9
   double startup_median_s = 3;          // item 16: lognormal start-up to Ready
   double startup_p95_s = 8;             // item 16

@@ -33,6 +33,7 @@ Result<RunOutput> RunOne(const Scenario& scenario, const Contender& contender, u
   options.start = scenario.start;
   options.duration_s = scenario.duration_s;
   options.reference_utilization = scenario.autoscaler.target_utilization;
+  options.reference_tolerance = scenario.autoscaler.tolerance;
   options.seed = seed;
   Simulation sim(options);
   SimApi api(sim);
@@ -42,7 +43,8 @@ Result<RunOutput> RunOne(const Scenario& scenario, const Contender& contender, u
   auto opened = store::OpenStore(store_options);
   store::Store& store = *opened.store;
 
-  auto setup = contender.Setup();
+  RunEnvironment env{api, api, clock, store};
+  auto setup = contender.Setup(env);
   if (!setup) return std::unexpected(setup.error().WithContext("contender " + contender.name()));
   RunOutput out;
   out.contender = contender.name();
@@ -66,7 +68,7 @@ Result<RunOutput> RunOne(const Scenario& scenario, const Contender& contender, u
     clock.Set(sim.WallTime(t));
     if (!refitted && t >= refit_at) {
       refitted = true;
-      auto next = contender.Refit(store, id);
+      auto next = contender.Refit(env, id);
       if (!next) return std::unexpected(next.error().WithContext("refit of " + contender.name()));
       out.note = next->note;
       auto rebuilt = Build(std::move(*next), api, clock, store);

@@ -403,8 +403,12 @@ int Simulation::Needed(int users) const {
   const auto& l = options_.load;
   const double cpu = (c.request_cpu_min_s + c.request_cpu_max_s) / 2;
   const double think = (l.think_min_s + l.think_max_s) / 2;
+  // Closed loop: each user asks for `cpu` every think time plus its unloaded response time.
   const double offered = users * cpu / (think + cpu / c.cpu_limit_cores);
-  const double per_pod = options_.reference_utilization / 100.0 * c.cpu_request_cores;
+  // A pod carries its share at up to the target utilization plus the tolerance (the HPA itself
+  // does not scale up below that).
+  const double per_pod = options_.reference_utilization / 100.0 * c.cpu_request_cores *
+                         (1.0 + options_.reference_tolerance);
   return static_cast<int>(std::ceil(offered / per_pod - 1e-9));
 }
 

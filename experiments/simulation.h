@@ -35,6 +35,7 @@ struct SimulationOptions {
   double duration_s = 86400;       // the trace covers [0, duration_s)
   double sample_period_s = 15;     // item 6
   int reference_utilization = 50;  // for ReplicaSample::needed (under-provisioning)
+  double reference_tolerance = 0.1;
   uint64_t seed = 1;
 };
 

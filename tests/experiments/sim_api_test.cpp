@@ -110,7 +110,7 @@ class TestContender final : public Contender {
  public:
   TestContender() : Contender("test") {}
   std::string Describe() const override { return "usage / 100m"; }
-  Result<ContenderSetup> Setup() const override {
+  Result<ContenderSetup> Setup(const RunEnvironment&) const override {
     auto c = LoadContenderConfig(kConfig, "test.yaml");
     if (!c) return std::unexpected(c.error());
     ContenderSetup s;
