@@ -7,6 +7,7 @@ void RegisterCommands(CLI::App& app, int& exit_code) {
   // Sorted by name; each capability adds its line here.
   RegisterConfigCommand(app, exit_code);
   RegisterEvaluateCommand(app, exit_code);
+  RegisterExperimentCommand(app, exit_code);
   RegisterForecastCommand(app, exit_code);
   RegisterHistoryCommand(app, exit_code);
   RegisterOperatorCommand(app, exit_code);

@@ -18,6 +18,7 @@ void RegisterBuiltinEvaluators();
 void RegisterVersionCommand(CLI::App& app, int& exit_code);
 void RegisterConfigCommand(CLI::App& app, int& exit_code);
 void RegisterEvaluateCommand(CLI::App& app, int& exit_code);
+void RegisterExperimentCommand(CLI::App& app, int& exit_code);
 void RegisterForecastCommand(CLI::App& app, int& exit_code);
 void RegisterHistoryCommand(CLI::App& app, int& exit_code);
 void RegisterOperatorCommand(CLI::App& app, int& exit_code);
