@@ -8,7 +8,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "api/bounded_task_queue.h"
+#include "api/http_server.h"
 #include "api/request_params.h"
 #include "api/routes.h"
 #include "api/token_file.h"
@@ -19,11 +19,6 @@ namespace {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
-// Requests are counted before their response is written (so a client that reads /metrics next
-// sees its own request counted). Dispatch counts what it answers and sets this flag; the error
-// handler counts what the HTTP layer answered itself (413, malformed requests) unless the flag
-// is set; the logger, which runs after every response on the same thread, clears it.
-thread_local bool counted_by_dispatch = false;
 constexpr std::string_view kJson = "application/json";
 
 void SendJson(httplib::Response& res, int status, std::string body) {
@@ -141,7 +136,7 @@ struct ApiServer::Impl {
     std::string_view route = m.route == Route::kNone ? "unmatched" : m.name;
     server.metrics_.ObserveApiRequestDuration(route, std::chrono::steady_clock::now() - started);
     server.metrics_.CountApiRequest(route, res.status == -1 ? 200 : res.status);
-    counted_by_dispatch = true;
+    log::V(2, "api: {} {} -> {}", req.method, req.path, res.status == -1 ? 200 : res.status);
   }
 
   void Handle(const RouteMatch& m, const httplib::Request& req, httplib::Response& res) {
@@ -445,7 +440,9 @@ Status ApiServer::Start() {
                         "api: two autoscalers have the id '{}' (namespace/name)", a->id());
     }
   }
-  std::unique_ptr<httplib::Server> server;
+  HttpServerOptions options;
+  options.host = config_.host;
+  options.port = config_.port;
   if (config_.use_https) {
     for (const auto& [key, file] :
          {std::pair{"certFile", config_.cert_file}, std::pair{"keyFile", config_.key_file},
@@ -460,25 +457,23 @@ Status ApiServer::Start() {
       return MakeError(ErrorCode::kInvalidArgument,
                        "apiConfig.useHTTPS needs apiConfig.certFile and apiConfig.keyFile");
     }
-    auto ssl = std::make_unique<httplib::SSLServer>(
-        config_.cert_file.c_str(), config_.key_file.c_str(),
-        config_.client_ca_file.empty() ? nullptr : config_.client_ca_file.c_str());
-    if (!ssl->is_valid()) {
-      return MakeErrorF(
-          ErrorCode::kInvalidArgument,
-          "api: cannot use certFile {} with keyFile {}{} (not PEM, or they do not "
-          "match)",
-          config_.cert_file, config_.key_file,
-          config_.client_ca_file.empty() ? "" : " and clientCAFile " + config_.client_ca_file);
-    }
-    SSL_CTX_set_min_proto_version(ssl->ssl_context(), TLS1_2_VERSION);
-    server = std::move(ssl);
-  } else {
-    if (!config_.client_ca_file.empty()) {
-      log::Warning("api: apiConfig.clientCAFile is ignored without useHTTPS");
-    }
-    server = std::make_unique<httplib::Server>();
+    options.tls = true;
+    options.cert_file = config_.cert_file;
+    options.key_file = config_.key_file;
+    options.client_ca_file = config_.client_ca_file;
+  } else if (!config_.client_ca_file.empty()) {
+    log::Warning("api: apiConfig.clientCAFile is ignored without useHTTPS");
   }
+  options.max_body_bytes = limits_.max_body_bytes;
+  options.max_header_bytes = limits_.max_header_bytes;
+  options.worker_threads = limits_.worker_threads;
+  options.max_queued_requests = limits_.max_queued_requests;
+  options.max_connections = limits_.max_connections;
+  options.request_read_timeout = limits_.read_timeout;
+  options.write_timeout = limits_.write_timeout;
+  options.keep_alive_timeout = limits_.keep_alive_timeout;
+  options.keep_alive_max_requests = limits_.keep_alive_max_requests;
+
   impl_ = std::make_unique<Impl>(Impl{*this, nullptr});
   if (!config_.auth_token_file.empty()) {
     impl_->token = std::make_unique<TokenFile>(config_.auth_token_file);
@@ -486,84 +481,36 @@ Status ApiServer::Start() {
     log::Warning("api: no apiConfig.authTokenFile: anyone who can reach {}:{} can trigger scaling",
                  config_.host, config_.port);
   }
-  const int threads = limits_.worker_threads;
-  const int pending = limits_.max_pending_connections;
-  server->new_task_queue = [threads, pending] { return new BoundedTaskQueue(threads, pending); };
-  // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which would let a second
-  // process bind the same port and receive some of our connections.
-  server->set_socket_options([](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  });
-  // Responses go out as a header write and a body write; without TCP_NODELAY, Nagle holds the
-  // second until the client's delayed ACK (about 40 ms per keep-alive request).
-  server->set_tcp_nodelay(true);
-  server->set_payload_max_length(limits_.max_body_bytes);
-  server->set_read_timeout(limits_.read_timeout);
-  server->set_write_timeout(limits_.write_timeout);
-  server->set_keep_alive_timeout(limits_.keep_alive_timeout.count());
-  server->set_keep_alive_max_count(static_cast<size_t>(limits_.keep_alive_max_requests));
   Impl* impl = impl_.get();
-  auto dispatch = [impl](const httplib::Request& req, httplib::Response& res) {
-    impl->Dispatch(req, res);
-  };
-  // One catch-all handler per method so that routing, 404 and 405 are ours; bodies are read
-  // (bounded by the payload limit) before the handler runs.
-  server->Get(".*", dispatch);
-  server->Post(".*", dispatch);
-  server->Put(".*", dispatch);
-  server->Patch(".*", dispatch);
-  server->Delete(".*", dispatch);
-  server->Options(".*", dispatch);
-  // Errors raised by the HTTP layer itself (413, 414, 400 on a malformed request) become JSON.
   MetricsRegistry& metrics = metrics_;
-  server->set_error_handler(httplib::Server::HandlerWithResponse(
-      [&metrics](const httplib::Request& req, httplib::Response& res) {
-        if (res.body.empty()) SendError(res, res.status, StatusText(res.status));
-        if (!counted_by_dispatch) {
-          RouteMatch m = MatchRoute(req.path);
-          metrics.CountApiRequest(m.route == Route::kNone ? "unmatched" : m.name, res.status);
-        }
-        return httplib::Server::HandlerResponse::Handled;
-      }));
-  server->set_exception_handler([](const httplib::Request&, httplib::Response& res,
-                                   std::exception_ptr) { SendError(res, 500, "internal error"); });
-  server->set_logger([](const httplib::Request& req, const httplib::Response& res) {
-    counted_by_dispatch = false;
-    log::V(2, "api: {} {} -> {}", req.method, req.path, res.status);
-  });
-
-  int port = config_.port;
-  if (port == 0) {
-    port = server->bind_to_any_port(config_.host);
-    if (port < 0) port = 0;
-  } else if (!server->bind_to_port(config_.host, port)) {
-    port = 0;
+  auto server = std::make_unique<HttpServer>(
+      options,
+      [impl](const httplib::Request& req, httplib::Response& res) { impl->Dispatch(req, res); },
+      // The probes never wait for a worker.
+      [](const httplib::Request& req) {
+        return req.method == "GET" && (req.path == "/healthz" || req.path == "/readyz");
+      },
+      // Errors found by the HTTP layer itself (413, 431, 400 on a malformed request, 408, 503).
+      [&metrics](const httplib::Request& req, int status, std::string_view why,
+                 httplib::Response& res) {
+        SendError(res, status, why.empty() ? StatusText(status) : why);
+        RouteMatch m = MatchRoute(req.path);
+        metrics.CountApiRequest(m.route == Route::kNone ? "unmatched" : m.name, status);
+        log::V(2, "api: {} {} -> {} ({})", req.method, req.path, status, why);
+      });
+  if (auto s = server->Start(); !s) {
+    if (s.error().code == ErrorCode::kInvalidArgument) {
+      return MakeErrorF(ErrorCode::kInvalidArgument, "api: {}", s.error().message);
+    }
+    return MakeErrorF(ErrorCode::kUnavailable, "api: cannot listen on {}:{}: {}", config_.host,
+                      config_.port, s.error().message);
   }
-  if (port == 0) {
-    return MakeErrorF(ErrorCode::kUnavailable, "api: cannot listen on {}:{}", config_.host,
-                      config_.port);
-  }
-  server_ = std::move(server);
   stop_runs_ = std::stop_source();
-  auto exited = std::make_shared<std::atomic<bool>>(false);
-  thread_ = std::thread([s = server_.get(), exited] {
-    s->listen_after_bind();
-    *exited = true;
-  });
-  // stop() only takes effect once the accept loop runs; wait for it so Stop() never misses it.
-  while (!server_->is_running() && !*exited) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  if (!server_->is_running()) {
-    thread_.join();
-    server_.reset();
-    return MakeErrorF(ErrorCode::kUnavailable, "api: the server on {}:{} stopped at once",
-                      config_.host, port);
-  }
-  port_ = port;
+  server_ = std::move(server);
+  port_ = server_->port();
   log::Info("api: serving {} on {}:{}{}{}", config_.use_https ? "https" : "http", config_.host,
-            port, config_.client_ca_file.empty() || !config_.use_https ? "" : " (mutual TLS)",
+            port_.load(),
+            config_.client_ca_file.empty() || !config_.use_https ? "" : " (mutual TLS)",
             impl_->token ? " (bearer token required for /api/v1)" : "");
   return OkStatus();
 }
@@ -571,8 +518,7 @@ Status ApiServer::Start() {
 void ApiServer::Stop() {
   if (!server_) return;
   stop_runs_.request_stop();
-  server_->stop();
-  if (thread_.joinable()) thread_.join();
+  server_->Stop();
   port_ = 0;
   server_.reset();
   log::Info("api: stopped");

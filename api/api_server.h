@@ -6,6 +6,8 @@
 // Autoscaler::Run, which serializes them with scheduled runs. Stop() cancels runs in flight
 // (through their stop token) and joins every thread. The Autoscalers, the MetricsRegistry and
 // the providers must outlive the server. Setters only before Start(); port() is thread-safe.
+// /healthz and /readyz are answered on the HTTP server's I/O thread, so they answer while every
+// worker runs an evaluation; the readiness provider must therefore be quick and thread-safe.
 #pragma once
 
 #include <atomic>
@@ -24,10 +26,6 @@
 #include "common/error.h"
 #include "engine/autoscaler.h"
 #include "engine/config/config.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace cpa::api {
 
@@ -56,14 +54,16 @@ struct HistoryQuery {
 // Errors map to statuses: invalid_argument 400, not_found 404, unavailable 503, others 500.
 using HistoryProvider = std::function<Result<std::string>(const HistoryQuery&)>;
 
+// The HTTP layer's bounds (api/http_server.h describes how each is enforced).
 struct ApiServerLimits {
-  size_t max_body_bytes = 64 * 1024;     // larger bodies: 413
-  size_t max_header_bytes = 16 * 1024;   // all headers together: 431 (one line: 8 KiB, 400)
-  int worker_threads = 8;                // requests handled at once
-  int max_pending_connections = 32;      // accepted, waiting for a worker; then the backlog
-  std::chrono::seconds read_timeout{5};  // per read on a connection (also the TLS handshake)
-  std::chrono::seconds write_timeout{5};
-  std::chrono::seconds keep_alive_timeout{5};
+  size_t max_body_bytes = 64 * 1024;    // larger bodies, chunked or not: 413
+  size_t max_header_bytes = 16 * 1024;  // all headers together: 431 (one line: 8 KiB, 400)
+  int worker_threads = 8;               // API requests handled at once (probes: on the I/O thread)
+  int max_queued_requests = 64;         // waiting for a worker; beyond: 503
+  int max_connections = 64;             // beyond: the connection idle longest is closed
+  std::chrono::milliseconds read_timeout{5000};  // total to receive one request (and TLS handshake)
+  std::chrono::milliseconds write_timeout{5000};       // total to send one response
+  std::chrono::milliseconds keep_alive_timeout{5000};  // idle between requests
   int keep_alive_max_requests = 100;
 };
 
@@ -96,8 +96,7 @@ class ApiServer {
   ReadinessProvider readiness_;
   HistoryProvider history_;
   std::unique_ptr<Impl> impl_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  std::unique_ptr<class HttpServer> server_;
   std::stop_source stop_runs_;
   std::atomic<int> port_{0};
 };

@@ -3,6 +3,7 @@
 // and a grace period); a second one cancels them.
 #include <signal.h>
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -89,6 +90,59 @@ std::optional<std::vector<config::Config>> LoadAll(const RunOptions& opts) {
   }
   if (!ok) return std::nullopt;
   return configs;
+}
+
+// `--once`: every autoscaler runs once, on a runner thread, while this thread takes signals as the
+// scheduled mode does: the first SIGTERM/SIGINT starts no further run and lets the one in flight
+// finish for up to `grace_seconds`, then cancels it (its user logic is killed); a second signal
+// cancels at once. A Kubernetes call in flight ends by its own total deadline. Exit 0 only when
+// every autoscaler ran and succeeded.
+int RunOnce(std::vector<std::unique_ptr<engine::Autoscaler>>& autoscalers, const sigset_t& signals,
+            int grace_seconds) {
+  std::stop_source cancel;
+  std::atomic<bool> stopping{false};
+  std::atomic<int> failures{0};
+  std::atomic<int> not_started{0};
+  const pthread_t waiter = pthread_self();
+  std::thread runner([&] {
+    for (auto& a : autoscalers) {
+      if (stopping.load()) {
+        ++not_started;
+        continue;
+      }
+      if (!a->Run(engine::RunType::kScaler, cancel.get_token())) ++failures;
+    }
+    pthread_kill(waiter, SIGUSR1);  // wakes the sigwait below
+  });
+  std::stop_source timer_stop;
+  std::optional<std::jthread> grace_timer;
+  int received = 0;
+  int count = 0;
+  while (sigwait(&signals, &received) == 0) {
+    if (received == SIGUSR1) break;  // the runner is done
+    if (++count == 1) {
+      log::Info("received {}: finishing the run in flight (up to {} s), then exiting",
+                strsignal(received), grace_seconds);
+      stopping = true;
+      grace_timer.emplace([&] {
+        SystemClock::Instance().SleepUntil(
+            SystemClock::Instance().Now() + std::chrono::seconds(grace_seconds),
+            timer_stop.get_token());
+        if (!timer_stop.stop_requested()) {
+          log::Info("grace period over: cancelling the run in flight");
+          cancel.request_stop();
+        }
+      });
+    } else {
+      log::Info("received {} again: cancelling the run in flight", strsignal(received));
+      cancel.request_stop();
+    }
+  }
+  runner.join();
+  timer_stop.request_stop();
+  grace_timer.reset();
+  if (not_started > 0) log::Info("{} autoscaler run(s) not started (stopped)", not_started.load());
+  return failures == 0 && not_started == 0 ? kExitOk : kExitFailure;
 }
 
 int RunAutoscalers(const RunOptions& opts) {
@@ -183,13 +237,7 @@ int RunAutoscalers(const RunOptions& opts) {
         c.downscale_stabilization_s);
   }
 
-  if (opts.once) {
-    int failures = 0;
-    for (auto& a : autoscalers) {
-      if (!a->Run(engine::RunType::kScaler)) ++failures;
-    }
-    return failures == 0 ? kExitOk : kExitFailure;
-  }
+  if (opts.once) return RunOnce(autoscalers, signals, opts.grace_seconds);
 
   // The REST API: one server for the process, configured by the first config's apiConfig
   // (with several autoscalers, give them the same apiConfig; routes take the autoscaler name).
@@ -287,10 +335,11 @@ void RegisterRunCommand(CLI::App& app, int& exit_code) {
                   "2-16)")
       ->check(CLI::Range(1, 256));
   cmd->add_flag("--once", opts->once,
-                "Run every autoscaler once now (no schedule) and exit; exit 1 if any run failed");
+                "Run every autoscaler once now (no schedule) and exit; exit 1 if any run failed "
+                "or was not started because of SIGTERM/SIGINT");
   cmd->add_option("--grace", opts->grace_seconds,
-                  "Seconds runs in flight may take to finish after SIGTERM before they are "
-                  "cancelled")
+                  "Seconds runs in flight may take to finish after SIGTERM/SIGINT before they are "
+                  "cancelled (also with --once)")
       ->check(CLI::Range(0, 3600))
       ->capture_default_str();
   cmd->callback([opts, &exit_code] { exit_code = RunAutoscalers(*opts); });

@@ -1,13 +1,21 @@
 #include "common/json.h"
 
+#include <cerrno>
 #include <cmath>
 #include <optional>
 #include <regex>
+#include <sstream>
+#include <unordered_set>
+#include <vector>
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
 
 namespace cpa {
@@ -32,9 +40,10 @@ const std::regex& FloatPattern() {
   return re;
 }
 
-void ScalarToJson(const YAML::Node& node, JsonValue& out, JsonAllocator& a) {
-  const std::string& s = node.Scalar();
-  const std::string& tag = node.Tag();
+// A scalar error carries no mark; the builder adds it.
+struct ScalarOutOfRange {};
+
+void ScalarToJson(const std::string& s, const std::string& tag, JsonValue& out, JsonAllocator& a) {
   // "!" marks a quoted (non-plain) scalar; explicit !!str also means string.
   if (tag == "!" || tag == "tag:yaml.org,2002:str") {
     out.SetString(s.data(), static_cast<rapidjson::SizeType>(s.size()), a);
@@ -58,43 +67,264 @@ void ScalarToJson(const YAML::Node& node, JsonValue& out, JsonAllocator& a) {
     }
   }
   if (std::regex_match(s, FloatPattern())) {
-    out.SetDouble(std::strtod(s.c_str(), nullptr));
+    double d = std::strtod(s.c_str(), nullptr);
+    if (!std::isfinite(d)) throw ScalarOutOfRange{};
+    out.SetDouble(d);
     return;
   }
   out.SetString(s.data(), static_cast<rapidjson::SizeType>(s.size()), a);
 }
 
-void YamlToJson(const YAML::Node& node, JsonValue& out, JsonAllocator& a) {
-  switch (node.Type()) {
-    case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null:
-      out.SetNull();
+// Thrown from the event handler to stop the parse; caught in ParseYaml.
+struct YamlBoundError {
+  YAML::Mark mark;
+  std::string message;
+};
+
+// Builds the DOM from yaml-cpp's parse events, so that the limits apply while parsing: the depth
+// before yaml-cpp recurses further, alias expansion before anything is copied. Aliases are expanded
+// from a copy of the finished anchored value; an alias to an anchor that is still open is the
+// self-reference `a: &a [*a]`.
+class YamlDomBuilder : public YAML::EventHandler {
+ public:
+  YamlDomBuilder(JsonDocument& doc, const ParseLimits& limits) : doc_(doc), limits_(limits) {}
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    if (ExpectingKey()) {
+      AddKey(mark, "");
       return;
-    case YAML::NodeType::Scalar:
-      ScalarToJson(node, out, a);
-      return;
-    case YAML::NodeType::Sequence:
-      out.SetArray();
-      for (const auto& item : node) {
-        JsonValue v;
-        YamlToJson(item, v, a);
-        out.PushBack(v, a);
-      }
-      return;
-    case YAML::NodeType::Map:
-      out.SetObject();
-      for (const auto& kv : node) {
-        std::string key = kv.first.Scalar();
-        JsonValue v;
-        YamlToJson(kv.second, v, a);
-        if (auto it = out.FindMember(key.c_str()); it != out.MemberEnd()) {
-          it->value = v;  // later duplicate wins, as in most YAML loaders
-        } else {
-          out.AddMember(JsonString(key, a), v, a);
-        }
-      }
-      return;
+    }
+    Count(mark, 1, 0);
+    Emit(mark, JsonValue(), anchor, 1, 0);
   }
+
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    if (anchor >= anchors_.size() || !anchors_[anchor].done) {
+      throw YamlBoundError{mark, "an alias refers to the node that contains it (recursive alias)"};
+    }
+    const Anchored& target = anchors_[anchor];
+    if (ExpectingKey()) {
+      if (!target.value.IsString()) {
+        throw YamlBoundError{mark, "a mapping key must be a scalar"};
+      }
+      AddKey(mark, std::string(target.value.GetString(), target.value.GetStringLength()));
+      return;
+    }
+    Count(mark, target.values, target.bytes);  // before copying anything
+    JsonValue copy(target.value, doc_.GetAllocator());
+    Emit(mark, std::move(copy), YAML::NullAnchor, target.values, target.bytes);
+  }
+
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override {
+    if (ExpectingKey()) {
+      if (anchor != YAML::NullAnchor)
+        Anchor(anchor, JsonString(value, doc_.GetAllocator()), 1, value.size());
+      AddKey(mark, value);
+      return;
+    }
+    Count(mark, 1, value.size());
+    JsonValue v;
+    try {
+      ScalarToJson(value, tag, v, doc_.GetAllocator());
+    } catch (const ScalarOutOfRange&) {
+      throw YamlBoundError{mark, fmt::format("the number {} is out of range", value)};
+    }
+    Emit(mark, std::move(v), anchor, 1, value.size());
+  }
+
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    Open(mark, anchor, false);
+  }
+  void OnSequenceEnd() override { Close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    Open(mark, anchor, true);
+  }
+  void OnMapEnd() override { Close(); }
+
+ private:
+  struct Frame {
+    JsonValue value;
+    bool is_map = false;
+    bool has_key = false;
+    std::string key;
+    std::unordered_set<std::string> keys;
+    YAML::anchor_t anchor = YAML::NullAnchor;
+    YAML::Mark mark;
+    std::size_t values_at_start = 0;
+    std::size_t bytes_at_start = 0;
+  };
+  struct Anchored {
+    bool done = false;
+    JsonValue value;
+    std::size_t values = 0;
+    std::size_t bytes = 0;
+  };
+
+  bool ExpectingKey() const {
+    return !stack_.empty() && stack_.back().is_map && !stack_.back().has_key;
+  }
+
+  void Count(const YAML::Mark& mark, std::size_t values, std::size_t bytes) {
+    values_ += values;
+    bytes_ += bytes;
+    if (values_ > limits_.max_yaml_values) {
+      throw YamlBoundError{mark, fmt::format("the document has more than {} values (aliases "
+                                             "expanded)",
+                                             limits_.max_yaml_values)};
+    }
+    if (bytes_ > limits_.max_yaml_expanded_bytes) {
+      throw YamlBoundError{mark, fmt::format("the document has more than {} bytes of text (aliases "
+                                             "expanded)",
+                                             limits_.max_yaml_expanded_bytes)};
+    }
+  }
+
+  void AddKey(const YAML::Mark& mark, std::string key) {
+    Count(mark, 1, key.size());
+    Frame& top = stack_.back();
+    if (!top.keys.insert(key).second) {
+      throw YamlBoundError{mark, fmt::format("duplicate key \"{}\"", key)};
+    }
+    top.key = std::move(key);
+    top.has_key = true;
+  }
+
+  void Open(const YAML::Mark& mark, YAML::anchor_t anchor, bool is_map) {
+    if (ExpectingKey()) throw YamlBoundError{mark, "a mapping key must be a scalar"};
+    if (static_cast<int>(stack_.size()) >= limits_.max_depth) {
+      throw YamlBoundError{mark, fmt::format("nested deeper than {} levels", limits_.max_depth)};
+    }
+    Count(mark, 1, 0);
+    if (anchor != YAML::NullAnchor) {
+      if (anchors_.size() <= anchor) anchors_.resize(anchor + 1);
+      anchors_[anchor].done = false;
+    }
+    Frame f;
+    f.value = is_map ? JsonValue(rapidjson::kObjectType) : JsonValue(rapidjson::kArrayType);
+    f.is_map = is_map;
+    f.anchor = anchor;
+    f.mark = mark;
+    f.values_at_start = values_;
+    f.bytes_at_start = bytes_;
+    stack_.push_back(std::move(f));
+  }
+
+  void Close() {
+    Frame f = std::move(stack_.back());
+    stack_.pop_back();
+    Emit(f.mark, std::move(f.value), f.anchor, values_ - f.values_at_start + 1,
+         bytes_ - f.bytes_at_start);
+  }
+
+  void Anchor(YAML::anchor_t anchor, const JsonValue& value, std::size_t values,
+              std::size_t bytes) {
+    if (anchors_.size() <= anchor) anchors_.resize(anchor + 1);
+    Anchored& slot = anchors_[anchor];
+    slot.value.CopyFrom(value, doc_.GetAllocator());
+    slot.values = values;
+    slot.bytes = bytes;
+    slot.done = true;
+  }
+
+  void Emit(const YAML::Mark&, JsonValue value, YAML::anchor_t anchor, std::size_t values,
+            std::size_t bytes) {
+    if (anchor != YAML::NullAnchor) Anchor(anchor, value, values, bytes);
+    auto& a = doc_.GetAllocator();
+    if (stack_.empty()) {
+      if (!root_set_) static_cast<JsonValue&>(doc_) = std::move(value);
+      root_set_ = true;
+      return;
+    }
+    Frame& top = stack_.back();
+    if (top.is_map) {
+      top.value.AddMember(JsonString(top.key, a), value, a);
+      top.has_key = false;
+    } else {
+      top.value.PushBack(value, a);
+    }
+  }
+
+  JsonDocument& doc_;
+  const ParseLimits& limits_;
+  std::vector<Frame> stack_;
+  std::vector<Anchored> anchors_;
+  std::size_t values_ = 0;
+  std::size_t bytes_ = 0;
+  bool root_set_ = false;
+};
+
+// The offset at which objects/arrays nest deeper than `max_depth`, or npos. A linear scan that
+// runs before RapidJSON's recursive parser, so no input can exhaust the stack.
+std::size_t ExcessNestingOffset(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// The first key that appears twice in one object, searched depth-first (depth is bounded).
+const JsonValue* FindDuplicateKey(const JsonValue& v) {
+  if (v.IsArray()) {
+    for (const auto& item : v.GetArray()) {
+      if (const JsonValue* d = FindDuplicateKey(item)) return d;
+    }
+    return nullptr;
+  }
+  if (!v.IsObject()) return nullptr;
+  const auto n = v.MemberCount();
+  if (n > 1 && n <= 8) {
+    for (auto i = v.MemberBegin(); i != v.MemberEnd(); ++i) {
+      for (auto j = i + 1; j != v.MemberEnd(); ++j) {
+        if (i->name == j->name) return &j->name;
+      }
+    }
+  } else if (n > 8) {
+    std::unordered_set<std::string_view> seen;
+    seen.reserve(n);
+    for (const auto& m : v.GetObject()) {
+      if (!seen.emplace(m.name.GetString(), m.name.GetStringLength()).second) return &m.name;
+    }
+  }
+  for (const auto& m : v.GetObject()) {
+    if (const JsonValue* d = FindDuplicateKey(m.value)) return d;
+  }
+  return nullptr;
+}
+
+// Up to 24 characters of `text` from `offset`, quoted for an error message.
+std::string Near(std::string_view text, std::size_t offset) {
+  if (offset >= text.size()) return "at the end of the input";
+  std::string_view s = text.substr(offset, 24);
+  std::string out = "near \"";
+  for (char c : s) {
+    if (c == '\n' || c == '\r') break;
+    out += (static_cast<unsigned char>(c) < 0x20) ? '?' : c;
+  }
+  if (offset + s.size() < text.size()) out += "...";
+  return out + "\"";
 }
 
 bool NeedsQuotes(std::string_view s) {
@@ -145,22 +375,46 @@ void EmitYaml(const JsonValue& v, YAML::Emitter& out) {
 
 }  // namespace
 
-Result<JsonDocument> ParseJson(std::string_view text) {
+Result<JsonDocument> ParseJson(std::string_view text, const ParseLimits& limits) {
   JsonDocument doc;
+  if (auto at = ExcessNestingOffset(text, limits.max_depth); at != std::string_view::npos) {
+    return MakeErrorF(ErrorCode::kInvalidArgument,
+                      "invalid JSON at offset {}: nested deeper than {} levels", at,
+                      limits.max_depth);
+  }
   // The default flags reject trailing non-space text after the root value.
   doc.Parse(text.data(), text.size());
   if (doc.HasParseError()) {
-    return MakeErrorF(ErrorCode::kInvalidArgument, "invalid JSON at offset {}: {}",
-                      doc.GetErrorOffset(), rapidjson::GetParseError_En(doc.GetParseError()));
+    return MakeErrorF(ErrorCode::kInvalidArgument, "invalid JSON at offset {} ({}): {}",
+                      doc.GetErrorOffset(), Near(text, doc.GetErrorOffset()),
+                      rapidjson::GetParseError_En(doc.GetParseError()));
+  }
+  if (const JsonValue* key = FindDuplicateKey(doc)) {
+    return MakeErrorF(ErrorCode::kInvalidArgument, "invalid JSON: duplicate key \"{}\"",
+                      std::string_view(key->GetString(), key->GetStringLength()));
   }
   return doc;
 }
 
-Result<JsonDocument> ParseYaml(std::string_view text) {
+Result<JsonDocument> ParseYaml(std::string_view text, const ParseLimits& limits) {
+  if (text.size() > limits.max_yaml_bytes) {
+    return MakeErrorF(ErrorCode::kInvalidArgument,
+                      "invalid YAML: {} bytes, more than the {} allowed", text.size(),
+                      limits.max_yaml_bytes);
+  }
   JsonDocument doc;
   try {
-    YAML::Node node = YAML::Load(std::string(text));
-    YamlToJson(node, doc, doc.GetAllocator());
+    std::istringstream in{std::string(text)};
+    YAML::Parser parser(in);
+    YamlDomBuilder builder(doc, limits);
+    parser.HandleNextDocument(builder);  // the first document, as YAML::Load
+  } catch (const YamlBoundError& e) {
+    return MakeErrorF(ErrorCode::kInvalidArgument, "invalid YAML at line {}, column {}: {}",
+                      e.mark.line + 1, e.mark.column + 1, e.message);
+  } catch (const YAML::DeepRecursion& e) {  // yaml-cpp's own guard (500), "bad file"
+    return MakeErrorF(ErrorCode::kInvalidArgument,
+                      "invalid YAML at line {}, column {}: nested deeper than {} levels",
+                      e.mark.line + 1, e.mark.column + 1, e.depth());
   } catch (const YAML::Exception& e) {
     return MakeErrorF(ErrorCode::kInvalidArgument, "invalid YAML at line {}, column {}: {}",
                       e.mark.line + 1, e.mark.column + 1, e.msg);

@@ -6,6 +6,12 @@
 // requests open more). A token file is re-read whenever it changes on disk, and once more when the
 // server answers 401, so rotated service-account tokens are picked up. Thread-safe: any thread
 // may call Send/Stream concurrently. The Transport must outlive calls in flight.
+//
+// Every Send has a total deadline (the request's timeout, else the config's request_timeout) that
+// covers connecting, TLS, the request, the headers and the whole body: a server that trickles one
+// byte at a time cannot hold a call past it. A watchdog thread shuts the connection down when the
+// deadline passes; the call returns kDeadlineExceeded. Stream (watches) is long-lived by design and
+// bounded per read instead (the timeout between chunks) and by `stop`.
 #pragma once
 
 #include <chrono>
@@ -49,8 +55,8 @@ class Transport {
   Transport& operator=(const Transport&) = delete;
 
   // Sends a request and returns the response whatever its status; transport failures are
-  // errors (kUnavailable: connection refused/reset, TLS failure; kDeadlineExceeded: timeout;
-  // kUnauthenticated: server certificate rejected).
+  // errors (kUnavailable: connection refused/reset, TLS failure; kDeadlineExceeded: the total
+  // deadline passed; kUnauthenticated: server certificate rejected).
   Result<HttpResponse> Send(const HttpRequest& request);
 
   // Sends a request whose response body is delivered in chunks as it arrives. `on_status` sees
@@ -83,6 +89,8 @@ class Transport {
   bool tls_ = false;
   struct TlsMaterial;  // CA file path, in-memory client certificate and key
   std::unique_ptr<TlsMaterial> tls_material_;
+  class Watchdog;  // enforces the total deadline of each Send
+  std::unique_ptr<Watchdog> watchdog_;
 
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<httplib::ClientImpl>> idle_;

@@ -68,6 +68,32 @@ std::optional<bool> ParseGoBool(std::string_view s) {
   return std::nullopt;
 }
 
+// Durations are milliseconds (or seconds) in the config and nanoseconds inside: bound them so the
+// conversion cannot overflow and a typo (`timeout: 9223372036854775807`) is an error, not a config
+// under which every call fails at once.
+constexpr int64_t kMaxDurationMs = 365LL * 24 * 3600 * 1000;         // one year
+constexpr int64_t kMaxRetentionMs = 100LL * 365 * 24 * 3600 * 1000;  // a century
+constexpr int64_t kMaxDurationS = kMaxDurationMs / 1000;
+
+void CheckAtMost(ConfigIssues& issues, const std::string& path, int64_t value, int64_t max,
+                 std::string_view unit) {
+  if (value > max) {
+    issues.Error(path, fmt::format("must be at most {} ({}; {} days), got {}", max, unit,
+                                   max / (unit == "seconds" ? 86400 : 86400000), value));
+  }
+}
+
+// A namespace is a DNS-1123 label: at most 63 of [a-z0-9-], starting and ending alphanumeric.
+bool IsDnsLabel(std::string_view s) {
+  if (s.empty() || s.size() > 63) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!alnum(s.front()) || !alnum(s.back())) return false;
+  for (char c : s) {
+    if (!alnum(c) && c != '-') return false;
+  }
+  return true;
+}
+
 // Applies env overrides to the document; returns the names of keys taken from env.
 std::set<std::string> ApplyEnvOverrides(JsonDocument& doc, const EnvLookup& env,
                                         ConfigIssues& issues) {
@@ -131,12 +157,15 @@ void ParseStore(JsonReader& top, store::StoreOptions& options) {
   r.String("path", options.path);
   int64_t busy_ms = options.busy_timeout.count();
   r.Int("busyTimeout", busy_ms);
+  CheckAtMost(top.issues(), "store.busyTimeout", busy_ms, kMaxDurationMs, "milliseconds");
   options.busy_timeout = std::chrono::milliseconds(busy_ms);
   if (const JsonValue* retention = r.Get("retention")) {
     JsonReader rr(*retention, "store.retention", top.issues());
     if (rr.Valid()) {
       int64_t max_age_ms = options.max_age.count();
       rr.Int("maxAge", max_age_ms);
+      CheckAtMost(top.issues(), "store.retention.maxAge", max_age_ms, kMaxRetentionMs,
+                  "milliseconds");
       options.max_age = std::chrono::milliseconds(max_age_ms);
       rr.Int("maxPointsPerSeries", options.max_points_per_series);
       rr.Int("chunk", options.retention_chunk);
@@ -251,6 +280,7 @@ std::optional<MethodConfig> ParseMethod(JsonReader& top, std::string_view key, M
     issues.Error(r.PathOf("timeout"),
                  fmt::format("must be > 0 (milliseconds), got {}", method.timeout_ms));
   }
+  CheckAtMost(issues, r.PathOf("timeout"), method.timeout_ms, kMaxDurationMs, "milliseconds");
   const MethodTypeInfo* info = FindMethodType(method.type);
   if (info == nullptr && !method.type.empty()) {
     issues.Error(r.PathOf("type"), fmt::format("unknown method type \"{}\"; known types: {}",
@@ -400,7 +430,23 @@ void Validate(Config& c, ConfigIssues& issues) {
     issues.Error("cpuInitializationPeriod",
                  fmt::format("must be >= 0 (seconds), got {}", c.cpu_initialization_period_s));
   }
-  if (c.namespace_.empty()) issues.Error("namespace", "must not be empty");
+  if (c.namespace_.empty()) {
+    issues.Error("namespace", "must not be empty");
+  } else if (!IsDnsLabel(c.namespace_)) {
+    issues.Error(
+        "namespace",
+        fmt::format("must be a DNS label (at most 63 characters of a-z, 0-9 and '-', "
+                    "starting and ending with a letter or digit), got \"{}\"",
+                    c.namespace_.size() > 80 ? c.namespace_.substr(0, 80) + "..." : c.namespace_));
+  }
+  CheckAtMost(issues, "interval", c.interval_ms, kMaxDurationMs, "milliseconds");
+  CheckAtMost(issues, "startTime", c.start_time_ms, kMaxDurationMs, "milliseconds");
+  CheckAtMost(issues, "downscaleStabilization", c.downscale_stabilization_s, kMaxDurationS,
+              "seconds");
+  CheckAtMost(issues, "initialReadinessDelay", c.initial_readiness_delay_s, kMaxDurationS,
+              "seconds");
+  CheckAtMost(issues, "cpuInitializationPeriod", c.cpu_initialization_period_s, kMaxDurationS,
+              "seconds");
   if (c.metric_parallelism < 1 || c.metric_parallelism > 256) {
     issues.Error("metricParallelism", fmt::format("must be 1-256, got {}", c.metric_parallelism));
   }

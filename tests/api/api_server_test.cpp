@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <thread>
 
 #include "common/json.h"
@@ -140,6 +144,30 @@ TEST_F(ApiServerTest, EvaluationScalesTheTarget) {
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status, 200);
   EXPECT_EQ(cluster_.replicas(), 6);
+}
+
+// The original framework documents `curl -X POST localhost:5000/api/v1/evaluation`: curl then
+// sends no body and no Content-Length (cpp-httplib's server answered 400).
+TEST_F(ApiServerTest, TheOriginalCurlCommandWithoutContentLengthScales) {
+  StartServer();
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::string request =
+      "POST /api/v1/evaluation HTTP/1.1\r\nHost: localhost:5000\r\nUser-Agent: curl/7.88.1\r\n"
+      "Accept: */*\r\nConnection: close\r\n\r\n";
+  ASSERT_EQ(send(fd, request.data(), request.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(request.size()));
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<size_t>(n));
+  close(fd);
+  EXPECT_EQ(out.substr(0, 15), "HTTP/1.1 200 OK") << out;
+  EXPECT_NE(out.find(R"("targetReplicas":4)"), std::string::npos) << out;
+  EXPECT_EQ(cluster_.replicas(), 4);
 }
 
 TEST_F(ApiServerTest, MetricsRouteRunsTheMetricStageWithTheRunType) {

@@ -250,6 +250,9 @@ TEST_P(EngineBadUserLogic, ClearErrorAndNoScaling) {
   EXPECT_EQ(logs.Lines().size(), 1u);  // one clear line per failed run
 }
 
+// Issue 14 defect 1: 200,000 levels (400 KB, under the output cap) crashed the process.
+const std::string kDeepEvaluation = R"({"targetReplicas":3,"x":)" + std::string(200000, '[');
+
 INSTANTIATE_TEST_SUITE_P(
     Cases, EngineBadUserLogic,
     testing::Values(BadLogicCase{"failing", "fail.sh", nullptr, "metric", "exited with code 3"},
@@ -267,7 +270,14 @@ INSTANTIATE_TEST_SUITE_P(
                     BadLogicCase{"string", "echo-input.sh", R"({"targetReplicas": "3"})",
                                  "evaluate", "targetReplicas is a string"},
                     BadLogicCase{"trailing", "echo-input.sh", R"({"targetReplicas": 3} ok)",
-                                 "evaluate", "received"}),
+                                 "evaluate", "received"},
+                    BadLogicCase{"deep_nesting", "echo-input.sh", kDeepEvaluation.c_str(),
+                                 "evaluate", "nested deeper than 256 levels"},
+                    BadLogicCase{"duplicate_key", "echo-input.sh",
+                                 R"({"targetReplicas": 1, "targetReplicas": 5})", "evaluate",
+                                 "duplicate key \"targetReplicas\""},
+                    BadLogicCase{"number_too_big", "echo-input.sh", R"({"targetReplicas": 1e400})",
+                                 "evaluate", "near \"1e400}\""}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(EngineEvaluation, AcceptsIntegralNumbersAndExtraFields) {

@@ -363,3 +363,54 @@ TEST(ConfigLoaderStore, ErrorsNameStoreKeys) {
 
 }  // namespace
 }  // namespace cpa::config
+
+namespace cpa::config {
+namespace {
+
+// Issue 14, defects 1-3 and 7, through env-var overrides (the file cases are data-driven).
+TEST(ConfigLoaderBounds, HostileEnvValuesAreErrorsNamingTheEnvVar) {
+  std::string deep = std::string(100000, '[');
+  for (const auto& [value, want] : std::vector<std::pair<std::string, std::string>>{
+           {"&a [*a]", "recursive alias"},
+           {"{type: shell, x: &a [*a]}", "recursive alias"},
+           {deep, "invalid YAML"},
+           {"{type: shell, type: http}", "duplicate key \"type\""}}) {
+    auto errors = ErrorsOf(kMinimal, {{"metric", value}});
+    ASSERT_EQ(errors.size(), 1u) << value.substr(0, 40);
+    EXPECT_NE(errors[0].find("env var metric is not valid YAML/JSON"), std::string::npos)
+        << errors[0];
+    EXPECT_NE(errors[0].find(want), std::string::npos) << errors[0];
+  }
+}
+
+TEST(ConfigLoaderBounds, NamespaceMustBeADnsLabel) {
+  for (const char* bad : {"../../etc", "a/b?c=d", "Default", "-a", "a-", "a_b",
+                          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}) {
+    auto errors = ErrorsOf(kMinimal, {{"namespace", bad}});
+    ASSERT_EQ(errors.size(), 1u) << bad;
+    EXPECT_NE(errors[0].find("namespace: must be a DNS label"), std::string::npos) << errors[0];
+  }
+  for (const char* good : {"default", "kube-system", "a", "team-1", "0abc"}) {
+    EXPECT_TRUE(ErrorsOf(kMinimal, {{"namespace", good}}).empty()) << good;
+  }
+}
+
+TEST(ConfigLoaderBounds, DurationsAreBoundedSoMsToNsCannotOverflow) {
+  auto errors = ErrorsOf(kMinimal, {{"interval", "9223372036854775807"}});
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("interval: must be at most 31536000000"), std::string::npos)
+      << errors[0];
+  EXPECT_TRUE(ErrorsOf(kMinimal, {{"interval", "31536000000"}}).empty());
+  auto timeout =
+      ErrorsOf(kMinimal, {{"evaluate",
+                           "{type: shell, timeout: 9223372036854775807, shell: {entrypoint: "
+                           "/bin/cat}}"}});
+  ASSERT_EQ(timeout.size(), 1u);
+  EXPECT_NE(timeout[0].find("evaluate.timeout: must be at most"), std::string::npos) << timeout[0];
+  auto huge = ErrorsOf(kMinimal, {{"interval", "1e400"}});
+  ASSERT_EQ(huge.size(), 1u);
+  EXPECT_NE(huge[0].find("1e400"), std::string::npos) << huge[0];
+}
+
+}  // namespace
+}  // namespace cpa::config

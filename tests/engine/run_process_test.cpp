@@ -206,6 +206,86 @@ TEST_F(EngineRunProcess, RunsOnScheduleAndExitsCleanlyOnSigterm) {
   EXPECT_NE(p.Output().find("finishing runs in flight, then exiting"), std::string::npos);
 }
 
+// Issue 14 defect 6: `cpa run --once` honours SIGTERM and --grace. The metric hangs (with a
+// grandchild) far longer than the test waits; only the signal handling can end the process.
+class EngineRunOnceSignals : public EngineRunProcess {
+ protected:
+  std::string HangingConfig() {
+    std::string path = (dir_ / "hang.yaml").string();
+    std::ofstream(path) << fmt::format(
+        "scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: web}}\n"
+        "apiConfig: {{enabled: false}}\n"
+        "metric: {{type: shell, timeout: 600000, shell: {{entrypoint: {0}, command: [{1}]}}}}\n"
+        "evaluate: {{type: shell, timeout: 2000, shell: {{entrypoint: /bin/cat}}}}\n",
+        Logic("hang.sh"), pid_file().string());
+    return path;
+  }
+  fs::path pid_file() const { return dir_ / "grandchild.pid"; }
+  pid_t WaitForGrandchild() {
+    auto size = [&] {
+      std::error_code ec;
+      auto n = fs::file_size(pid_file(), ec);
+      return ec ? 0 : n;
+    };
+    for (int i = 0; i < 2000 && size() == 0; ++i) {
+      std::this_thread::sleep_for(10ms);
+    }
+    std::ifstream in(pid_file());
+    pid_t pid = 0;
+    in >> pid;
+    return pid;
+  }
+  // Dead: no such process, or a zombie waiting for a reaper that is not ours.
+  static bool Gone(pid_t pid) {
+    for (int i = 0; i < 500; ++i) {
+      if (kill(pid, 0) != 0) return true;
+      std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+      std::string pid_field, comm, state;
+      stat >> pid_field >> comm >> state;
+      if (state == "Z") return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }
+};
+
+TEST_F(EngineRunOnceSignals, SigtermCancelsTheRunAfterTheGracePeriod) {
+  auto p = Cpa({"run", "--once", "--grace", "1", "--config", HangingConfig()});
+  pid_t grandchild = WaitForGrandchild();
+  ASSERT_GT(grandchild, 0) << p.Output();
+  kill(p.pid, SIGTERM);
+  EXPECT_EQ(p.Wait(20s), 1) << p.Output();
+  std::string out = p.Output();
+  EXPECT_NE(out.find("finishing the run in flight (up to 1 s)"), std::string::npos) << out;
+  EXPECT_NE(out.find("grace period over: cancelling the run in flight"), std::string::npos) << out;
+  EXPECT_TRUE(Gone(grandchild)) << "the user logic's process group outlived the run";
+  EXPECT_EQ(Replicas("web"), 2);  // a cancelled run scales nothing
+}
+
+TEST_F(EngineRunOnceSignals, SecondSigtermCancelsAtOnce) {
+  auto p = Cpa({"run", "--once", "--grace", "3600", "--config", HangingConfig()});
+  pid_t grandchild = WaitForGrandchild();
+  ASSERT_GT(grandchild, 0) << p.Output();
+  kill(p.pid, SIGTERM);
+  for (int i = 0; i < 500 && p.Output().find("finishing the run") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  kill(p.pid, SIGTERM);
+  EXPECT_EQ(p.Wait(20s), 1) << p.Output();
+  EXPECT_NE(p.Output().find("again: cancelling the run in flight"), std::string::npos)
+      << p.Output();
+  EXPECT_TRUE(Gone(grandchild));
+  EXPECT_EQ(Replicas("web"), 2);
+}
+
+TEST_F(EngineRunOnceSignals, RunThatFinishesWithinGraceSucceeds) {
+  // The evaluation is read from a file; the run is quick, so a SIGTERM sent after it started
+  // lets it finish and the process exits 0 with the scale applied.
+  auto p = Cpa({"run", "--once", "--grace", "30", "--config", Config("web")});
+  EXPECT_EQ(p.Wait(20s), 0) << p.Output();
+  EXPECT_EQ(Replicas("web"), 4);
+}
+
 TEST_F(EngineRunProcess, StabilizationWindowSurvivesARestartWithAStoreFile) {
   std::string store = (dir_ / "history.db").string();
   auto path =
