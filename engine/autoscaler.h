@@ -14,9 +14,11 @@
 #include "common/clock.h"
 #include "engine/cluster.h"
 #include "engine/config/config.h"
+#include "engine/fallback.h"
 #include "engine/methods/method.h"
 #include "engine/run_types.h"
 #include "engine/stages/decision_history.h"
+#include "engine/stages/events.h"
 #include "engine/stages/hooks.h"
 #include "kube/client.h"
 #include "store/store.h"
@@ -36,6 +38,10 @@ struct AutoscalerOptions {
   // In-process methods used instead of the config's metric/evaluate (embedding, benchmarks).
   std::unique_ptr<Method> metric;
   std::unique_ptr<Method> evaluate;
+  // Kubernetes Events about runs (engine/stages/events.h); null: none. Must outlive the Autoscaler.
+  EventSink* events = nullptr;
+  // `cpa run --observe`: observe-only whatever the config's `mode` says.
+  bool observe = false;
 };
 
 class Autoscaler {
@@ -53,6 +59,8 @@ class Autoscaler {
   const config::Config& config() const { return config_; }
   // "namespace/name" of the target: the autoscaler's stable id.
   const std::string& id() const { return id_; }
+  // Observe-only (config `mode: observe` or AutoscalerOptions::observe): nothing is scaled.
+  bool observe() const { return observe_; }
 
  private:
   Autoscaler(config::Config config, Cluster& cluster, Clock& clock);
@@ -63,6 +71,8 @@ class Autoscaler {
   std::expected<void, StageError> RunStages(RunResult& result, std::stop_token stop);
   // The record step: one transaction per run; a failure is logged, never fails the run.
   void Record(const RunResult& result, const StageError* error);
+  // After the fallback threshold of failed scheduled runs: scale to fallback.replicas.
+  void ApplyFallback(RunResult& result, StageError& error);
 
   config::Config config_;
   Cluster& cluster_;
@@ -75,6 +85,9 @@ class Autoscaler {
   std::unique_ptr<DecisionHistory> history_;
   store::Store* store_ = nullptr;
   kube::Api* kube_api_ = nullptr;
+  EventSink* events_ = nullptr;
+  bool observe_ = false;
+  FallbackPolicy fallback_{std::nullopt};
   std::mutex run_mu_;
 };
 
