@@ -466,12 +466,26 @@ void FakeApiServerRoutes::HandleCustomMetrics(const httplib::Request& req, httpl
                                               const std::string& version,
                                               const std::vector<std::string>& rest) {
   if (req.method != "GET") return SendFailure(res, MethodNotAllowed());
-  // namespaces/<ns>/<resource>/<name>/<metric>
-  if (rest.size() != 5 || rest[0] != "namespaces") return SendFailure(res, NotFoundResource());
-  const std::string& ns = rest[1];
-  const std::string& resource = rest[2];
-  const std::string& name = rest[3];
-  const std::string& metric = rest[4];
+  // namespaces/<ns>/<resource>/<name>/<metric>; namespaces/<ns>/metrics/<metric> (a metric of
+  // the Namespace object itself); <resource>/<name>/<metric> (a cluster-scoped object).
+  std::string ns, resource, name, metric;
+  if (rest.size() == 5 && rest[0] == "namespaces") {
+    ns = rest[1];
+    resource = rest[2];
+    name = rest[3];
+    metric = rest[4];
+  } else if (rest.size() == 4 && rest[0] == "namespaces" && rest[2] == "metrics") {
+    ns = rest[1];
+    resource = "namespaces";
+    name = rest[1];
+    metric = rest[3];
+  } else if (rest.size() == 3) {
+    resource = rest[0];
+    name = rest[1];
+    metric = rest[2];
+  } else {
+    return SendFailure(res, NotFoundResource());
+  }
   auto selector = LabelSelector::Parse(req.get_param_value("labelSelector"));
   auto metric_selector = LabelSelector::Parse(req.get_param_value("metricLabelSelector"));
   if (!selector || !metric_selector) {
