@@ -71,5 +71,7 @@ Result<ConnectionConfig> LoadInClusterConfig(const LoadOptions& options);
 
 // RFC 4648 base64 (whitespace ignored); kInvalidArgument on bad input.
 Result<std::string> DecodeBase64(std::string_view text);
+// RFC 4648 base64 with padding (certificate-authority-data and the like).
+std::string EncodeBase64(std::string_view data);
 
 }  // namespace cpa::kube

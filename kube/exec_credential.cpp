@@ -16,6 +16,7 @@
 
 #include "common/json.h"
 #include "common/rfc3339.h"
+#include "kube/config.h"
 
 extern char** environ;
 
@@ -26,25 +27,6 @@ constexpr std::string_view kV1 = "client.authentication.k8s.io/v1";
 constexpr std::string_view kV1Beta1 = "client.authentication.k8s.io/v1beta1";
 constexpr size_t kMaxOutputBytes = 1 << 20;
 constexpr size_t kMaxStderrBytes = 4096;
-
-std::string Base64(std::string_view in) {
-  static constexpr char kTable[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out.push_back(kTable[(v >> s) & 63]);
-  }
-  if (i + 1 == in.size()) {
-    uint32_t v = uint8_t(in[i]) << 16;
-    out += {kTable[(v >> 18) & 63], kTable[(v >> 12) & 63], '=', '='};
-  } else if (i + 2 == in.size()) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
-    out += {kTable[(v >> 18) & 63], kTable[(v >> 12) & 63], kTable[(v >> 6) & 63], '='};
-  }
-  return out;
-}
 
 std::string PluginName(const ExecConfig& config) {
   return fmt::format("exec credential plugin \"{}\"", config.command);
@@ -111,7 +93,7 @@ std::string ExecInfoJson(const ExecConfig& config, const ExecClusterInfo& cluste
     c.AddMember("server", JsonString(cluster.server, a), a);
     if (!cluster.certificate_authority_pem.empty()) {
       c.AddMember("certificate-authority-data",
-                  JsonString(Base64(cluster.certificate_authority_pem), a), a);
+                  JsonString(EncodeBase64(cluster.certificate_authority_pem), a), a);
     }
     if (cluster.insecure_skip_tls_verify) c.AddMember("insecure-skip-tls-verify", true, a);
     spec.AddMember("cluster", c, a);

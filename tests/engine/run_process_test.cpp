@@ -132,6 +132,16 @@ class EngineRunProcess : public testing::Test {
   void SetEvaluation(const std::string& name, const std::string& text) {
     std::ofstream(dir_ / (name + ".json")) << text;
   }
+  // The port of the REST API the process logs at start-up (0 when it did not within ~10 s).
+  static int ApiPort(Process& p) {
+    for (int i = 0; i < 400; ++i) {
+      std::string out = p.Output();
+      auto at = out.find("REST API listening on http://127.0.0.1:");
+      if (at != std::string::npos) return std::atoi(out.c_str() + at + 39);
+      std::this_thread::sleep_for(25ms);
+    }
+    return 0;
+  }
   Process Cpa(std::vector<std::string> args) {
     args.insert(args.begin(), CpaBinary());
     args.push_back("--kubeconfig");
@@ -226,13 +236,7 @@ TEST_F(EngineRunProcess, RestApiDryRunScalesNothingAndEvaluationScales) {
                      "interval: 3600000\nstartTime: 3600000\napiConfig: {enabled: true, "
                      "host: 127.0.0.1, port: 0}\n");
   auto p = Cpa({"run", "--config", path});
-  int port = 0;
-  for (int i = 0; i < 400 && port == 0; ++i) {
-    std::string out = p.Output();
-    auto at = out.find("REST API listening on http://127.0.0.1:");
-    if (at != std::string::npos) port = std::atoi(out.c_str() + at + 39);
-    if (port == 0) std::this_thread::sleep_for(25ms);
-  }
+  const int port = ApiPort(p);
   ASSERT_NE(port, 0) << p.Output();
   httplib::Client client("127.0.0.1", port);
   auto dry = client.Post("/api/v1/evaluation?dry_run=true");
@@ -347,13 +351,7 @@ TEST_F(EngineRunProcess, ApiFlagsOverrideApiConfigAndStoreSizeIsExported) {
                                         "0.0.0.0, port: 1}}\nstore: {{path: {}}}\n",
                                         (dir_ / "history.db").string()));
   auto p = Cpa({"run", "--config", path, "--api-host", "127.0.0.1", "--api-port", "0"});
-  int port = 0;
-  for (int i = 0; i < 400 && port == 0; ++i) {
-    std::string out = p.Output();
-    auto at = out.find("REST API listening on http://127.0.0.1:");
-    if (at != std::string::npos) port = std::atoi(out.c_str() + at + 39);
-    if (port == 0) std::this_thread::sleep_for(25ms);
-  }
+  const int port = ApiPort(p);
   ASSERT_NE(port, 0) << p.Output();
   httplib::Client client("127.0.0.1", port);
   std::string gauge;

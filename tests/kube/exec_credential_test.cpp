@@ -86,6 +86,14 @@ Result<std::unique_ptr<Client>> ClientFromKubeconfig(const std::string& path) {
   return Client::FromLoadOptions(load);
 }
 
+TEST(KubeBase64Test, EncodeRoundTripsThroughDecode) {
+  for (const std::string& text : std::vector<std::string>{"", "a", "ab", "abc", "hello world",
+                                                          std::string("\0\xff\x10", 3)}) {
+    EXPECT_EQ(DecodeBase64(EncodeBase64(text)).value(), text);
+  }
+  EXPECT_EQ(EncodeBase64("hello world"), "aGVsbG8gd29ybGQ=");
+}
+
 TEST(KubeExecCredentialTest, ParsesTheKubeconfigExecBlock) {
   TempDir dir;
   std::string path = dir.Write("config", R"(
