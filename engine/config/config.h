@@ -106,8 +106,11 @@ struct Config {
   int64_t cpu_initialization_period_s = 300;
   int metric_parallelism = 4;  // ours: per-pod metric calls running at once
   store::StoreOptions store;   // ours: the history store (path unset: in memory)
-  Mode mode = Mode::kLive;     // ours: `mode`
-  std::optional<FallbackConfig> fallback;  // ours: `fallback` (unset: a failed run scales nothing)
+
+  // Ours: `mode` (observe-only when kObserve).
+  Mode mode = Mode::kLive;
+  // Ours: `fallback` (unset: a failed run scales nothing).
+  std::optional<FallbackConfig> fallback;
 };
 
 }  // namespace cpa::config

@@ -11,8 +11,8 @@
 #include <fmt/ranges.h>
 
 #include "engine/config/json_reader.h"
-#include "engine/config/mode_config.h"
 #include "engine/config/method_types.h"
+#include "engine/config/mode_config.h"
 
 namespace cpa::config {
 namespace {
