@@ -35,6 +35,14 @@ MetricsRegistry::MetricsRegistry(Clock& clock) : clock_(clock) {
                                         {"autoscaler", "stage"}));
   scales_ = Must(registry_.AddCounter(
       "cpa_scales_total", "Runs that changed the replica count of the target.", {"autoscaler"}));
+  fallback_scales_ = Must(registry_.AddCounter(
+      "cpa_fallback_scales_total",
+      "Scales to fallback.replicas after failureThreshold consecutive failed runs.",
+      {"autoscaler"}));
+  observed_rescales_ = Must(registry_.AddCounter(
+      "cpa_observed_rescales_total",
+      "Observe mode: runs that would have changed the replica count (nothing was scaled).",
+      {"autoscaler"}));
   run_duration_ = Must(registry_.AddHistogram("cpa_run_duration_seconds",
                                               "Duration of autoscaling runs in seconds.",
                                               {"autoscaler", "run_type"}, kRunBuckets));
@@ -74,6 +82,7 @@ void MetricsRegistry::RecordRun(std::string_view autoscaler_id, engine::RunType 
   LastRun last{run_type, clock_.Now(), outcome.has_value(), {}};
   if (!outcome) {
     registry_.Increment(failures_, {id, outcome.error().stage});
+    if (outcome.error().fallback_replicas) registry_.Increment(fallback_scales_, {id});
     last.error = outcome.error().ToString();
   } else {
     if (outcome->evaluation) {
@@ -84,6 +93,9 @@ void MetricsRegistry::RecordRun(std::string_view autoscaler_id, engine::RunType 
       if (run_type != engine::RunType::kApiDryRun) {
         registry_.Set(target_replicas_, {id}, d->target_replicas);
         if (d->applied) registry_.Increment(scales_, {id});
+        if (d->observed && d->target_replicas != d->current_replicas) {
+          registry_.Increment(observed_rescales_, {id});
+        }
       }
     }
   }

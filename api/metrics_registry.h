@@ -58,6 +58,7 @@ class MetricsRegistry {
   Clock& clock_;
   prometheus::Registry registry_;
   prometheus::CounterId runs_, failures_, scales_, api_requests_;
+  prometheus::CounterId fallback_scales_, observed_rescales_;
   prometheus::GaugeId current_replicas_, target_replicas_, evaluated_replicas_, last_run_time_,
       last_run_success_, store_size_;
   prometheus::HistogramId run_duration_, method_duration_, api_duration_;

@@ -19,6 +19,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/json.h"
+#include "common/rfc3339.h"
 #include "models/fit.h"
 #include "models/holt_winters.h"
 #include "models/linear_regression.h"
@@ -83,46 +84,12 @@ std::optional<double> ParseNumber(std::string_view s) {
   return v;
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-// "2026-11-28T12:00:00Z", "2026-11-28T12:00:00.250+01:00", "2026-11-28 12:00:00".
-std::optional<double> ParseRfc3339(std::string_view s) {
-  s = Trim(s);
-  int year, month, day, hour, minute;
-  double second;
-  char sep;
-  int consumed = 0;
-  const std::string text(s);
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%c%2d:%2d:%lf%n", &year, &month, &day, &sep, &hour,
-                  &minute, &second, &consumed) != 7 ||
-      (sep != 'T' && sep != 't' && sep != ' ')) {
-    return std::nullopt;
-  }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second >= 61) {
-    return std::nullopt;
-  }
-  std::string_view zone = std::string_view(text).substr(static_cast<size_t>(consumed));
-  double offset = 0.0;
-  if (zone == "Z" || zone == "z" || zone.empty()) {
-    offset = 0.0;
-  } else if ((zone[0] == '+' || zone[0] == '-') && zone.size() == 6 && zone[3] == ':') {
-    const int oh = (zone[1] - '0') * 10 + (zone[2] - '0');
-    const int om = (zone[4] - '0') * 10 + (zone[5] - '0');
-    offset = (zone[0] == '+' ? 1 : -1) * (oh * 3600.0 + om * 60.0);
-  } else {
-    return std::nullopt;
-  }
-  const int64_t days =
-      DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  return static_cast<double>(days) * 86400.0 + hour * 3600.0 + minute * 60.0 + second - offset;
+// "2026-11-28T12:00:00Z", "2026-11-28T12:00:00.250+01:00", "2026-11-28 12:00:00" (UTC), as
+// seconds since the Unix epoch.
+std::optional<double> ParseRfc3339Seconds(std::string_view s) {
+  auto t = ParseRfc3339(Trim(s), {.allow_space_separator = true, .allow_missing_zone = true});
+  if (!t) return std::nullopt;
+  return std::chrono::duration<double>(t->time_since_epoch()).count();
 }
 
 // Reads `timestamp,value` rows; a first row that does not parse is taken as a header; blank
@@ -146,7 +113,7 @@ Result<Series> ReadCsv(std::istream& in, const std::string& name) {
     std::optional<double> t = ParseNumber(ts);
     bool rfc = false;
     if (!t) {
-      t = ParseRfc3339(ts);
+      t = ParseRfc3339Seconds(ts);
       rfc = t.has_value();
     }
     const std::optional<double> v = ParseNumber(value_text);

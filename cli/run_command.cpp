@@ -2,6 +2,7 @@
 // SIGTERM/SIGINT. The first signal lets runs in flight finish (bounded by their method timeouts
 // and a grace period); a second one cancels them.
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -21,6 +22,7 @@
 #include "engine/autoscaler.h"
 #include "engine/config/config_loader.h"
 #include "engine/config/method_types.h"
+#include "engine/event_recorder.h"
 #include "engine/kube_cluster.h"
 #include "engine/methods/method_registry.h"
 #include "engine/scheduler.h"
@@ -41,7 +43,42 @@ struct RunOptions {
   int workers = 0;
   bool once = false;
   int grace_seconds = 30;
+  bool observe = false;  // --observe: observe-only whatever the configs say
+  bool events = true;    // --no-events: record no Kubernetes Events
+  // Process-level REST API settings overriding the first config's apiConfig (unset: not given).
+  std::optional<std::string> api_host;
+  std::optional<int> api_port;
+  std::optional<std::string> api_token_file;
+  std::optional<bool> api_https;
+  std::optional<std::string> api_cert_file;
+  std::optional<std::string> api_key_file;
+  std::optional<std::string> api_client_ca_file;
 };
+
+// The process's apiConfig: the first config's, overridden by the --api-* flags (docs/api.md).
+Result<config::ApiConfig> EffectiveApiConfig(config::ApiConfig api, const RunOptions& opts) {
+  if (opts.api_host) api.host = *opts.api_host;
+  if (opts.api_port) api.port = *opts.api_port;
+  if (opts.api_token_file) api.auth_token_file = *opts.api_token_file;
+  if (opts.api_https) api.use_https = *opts.api_https;
+  if (opts.api_cert_file) api.cert_file = *opts.api_cert_file;
+  if (opts.api_key_file) api.key_file = *opts.api_key_file;
+  if (opts.api_client_ca_file) api.client_ca_file = *opts.api_client_ca_file;
+  if (api.use_https && (api.cert_file.empty() || api.key_file.empty())) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "HTTPS for the REST API needs a certificate and key (--api-cert-file, "
+                     "--api-key-file or apiConfig.certFile/keyFile)");
+  }
+  for (const auto& [flag, file] : {std::pair{"--api-token-file", opts.api_token_file},
+                                   std::pair{"--api-cert-file", opts.api_cert_file},
+                                   std::pair{"--api-key-file", opts.api_key_file},
+                                   std::pair{"--api-client-ca-file", opts.api_client_ca_file}}) {
+    if (file && ::access(file->c_str(), R_OK) != 0) {
+      return MakeErrorF(ErrorCode::kInvalidArgument, "{} {}: file is not readable", flag, *file);
+    }
+  }
+  return api;
+}
 
 // Expands directories into their *.yaml, *.yml and *.json files (sorted).
 std::vector<std::string> ExpandConfigPaths(const std::vector<std::string>& given) {
@@ -196,12 +233,19 @@ int RunAutoscalers(const RunOptions& opts) {
     return s;
   };
   api::MetricsRegistry metrics(clock);
+  engine::EventRecorderOptions event_options;
+  if (const char* pod = std::getenv("HOSTNAME"); pod != nullptr) {
+    event_options.reporting_instance = pod;
+  }
+  engine::EventRecorder event_recorder(**client, clock, event_options);
   std::vector<std::unique_ptr<engine::Autoscaler>> autoscalers;
   std::map<std::string, store::Store*> store_of;  // autoscaler id -> its store (history routes)
   for (auto& c : *configs) {
     engine::AutoscalerOptions options;
     options.store = store_for(c.store);
     options.kube_api = client->get();
+    options.observe = opts.observe;
+    if (opts.events) options.events = &event_recorder;
     store_of[c.namespace_ + "/" + c.scale_target_ref->name] = options.store;
     // Metric and evaluate calls are timed for the Prometheus endpoint.
     std::string id = c.namespace_ + "/" + c.scale_target_ref->name;
@@ -243,7 +287,12 @@ int RunAutoscalers(const RunOptions& opts) {
   // (with several autoscalers, give them the same apiConfig; routes take the autoscaler name).
   std::vector<engine::Autoscaler*> raw;
   for (auto& a : autoscalers) raw.push_back(a.get());
-  api::ApiServer api_server(autoscalers.front()->config().api, raw, metrics);
+  auto api_config = EffectiveApiConfig(autoscalers.front()->config().api, opts);
+  if (!api_config) {
+    log::Error("REST API: {}", api_config.error().message);
+    return kExitInvalidConfig;
+  }
+  api::ApiServer api_server(*api_config, raw, metrics);
   api_server.SetReadinessProvider([&] {
     api::Readiness r;
     r.checks.push_back({"config", true, fmt::format("{} autoscaler(s) loaded", raw.size())});
@@ -266,9 +315,8 @@ int RunAutoscalers(const RunOptions& opts) {
     return kExitFailure;
   }
   if (api_server.port() != 0) {
-    log::Info("REST API listening on {}://{}:{}",
-              autoscalers.front()->config().api.use_https ? "https" : "http",
-              autoscalers.front()->config().api.host, api_server.port());
+    log::Info("REST API listening on {}://{}:{}", api_config->use_https ? "https" : "http",
+              api_config->host, api_server.port());
   }
 
   int workers =
@@ -277,6 +325,11 @@ int RunAutoscalers(const RunOptions& opts) {
   for (auto& a : autoscalers) scheduler.Add(*a);
   scheduler.SetObserver([&](engine::Autoscaler& a, const auto& outcome, Duration elapsed) {
     metrics.RecordRun(a.id(), engine::RunType::kScaler, outcome, elapsed);
+    int64_t store_bytes = 0;  // the database files (and WAL) of every file-backed store
+    for (const auto& [path, s] : stores) {
+      if (auto stats = s->Stats()) store_bytes += stats->bytes_on_disk;
+    }
+    metrics.SetStoreSizeBytes(store_bytes);
   });
 
   std::stop_source stop;
@@ -342,6 +395,28 @@ void RegisterRunCommand(CLI::App& app, int& exit_code) {
                   "cancelled (also with --once)")
       ->check(CLI::Range(0, 3600))
       ->capture_default_str();
+  cmd->add_flag("--observe", opts->observe,
+                "Observe-only: every stage runs and every decision is recorded, but nothing is "
+                "scaled (as `mode: observe` in every config)");
+  cmd->add_flag("--events,!--no-events", opts->events,
+                "Record Kubernetes Events on the targets (SuccessfulRescale, Failed*)")
+      ->capture_default_str();
+  cmd->add_option("--api-host", opts->api_host,
+                  "REST API listen address (overrides the first config's apiConfig.host)");
+  cmd->add_option("--api-port", opts->api_port,
+                  "REST API port, 0 = any free port (overrides apiConfig.port)")
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--api-token-file", opts->api_token_file,
+                  "Bearer token file the REST API requires (overrides apiConfig.authTokenFile)");
+  cmd->add_option("--api-https", opts->api_https,
+                  "Serve the REST API over HTTPS: true|false (overrides apiConfig.useHTTPS)");
+  cmd->add_option("--api-cert-file", opts->api_cert_file,
+                  "REST API TLS certificate (overrides apiConfig.certFile)");
+  cmd->add_option("--api-key-file", opts->api_key_file,
+                  "REST API TLS key (overrides apiConfig.keyFile)");
+  cmd->add_option("--api-client-ca-file", opts->api_client_ca_file,
+                  "CA bundle REST API clients must present a certificate from (overrides "
+                  "apiConfig.clientCAFile)");
   cmd->callback([opts, &exit_code] { exit_code = RunAutoscalers(*opts); });
 }
 

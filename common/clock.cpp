@@ -73,13 +73,4 @@ TimePoint FromUnixMillis(int64_t ms) {
   return TimePoint(std::chrono::duration_cast<Duration>(std::chrono::milliseconds(ms)));
 }
 
-std::string FormatRfc3339(TimePoint t) {
-  std::time_t secs =
-      std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(t));
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
 }  // namespace cpa

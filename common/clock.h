@@ -54,6 +54,7 @@ class ManualClock final : public Clock {
 int64_t ToUnixMillis(TimePoint t);
 TimePoint FromUnixMillis(int64_t ms);
 // RFC 3339 in UTC with second precision, as Kubernetes writes timestamps: 2026-11-28T20:43:17Z
+// (defined in common/rfc3339.cpp; common/rfc3339.h parses and writes other precisions).
 std::string FormatRfc3339(TimePoint t);
 
 }  // namespace cpa

@@ -63,6 +63,9 @@ Result<std::unique_ptr<Autoscaler>> Autoscaler::Create(config::Config config, Cl
   CPA_RETURN_IF_ERROR(make(c.post_scale, "postScale", a->hooks_.post_scale));
   a->store_ = options.store;
   a->kube_api_ = options.kube_api;
+  a->events_ = options.events;
+  a->observe_ = options.observe || c.mode == config::Mode::kObserve;
+  a->fallback_ = FallbackPolicy(c.fallback);
   if (!c.kubernetes_metric_specs.empty() && a->kube_api_ == nullptr) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "kubernetesMetricSpecs are configured but no Kubernetes API client was given");
@@ -124,7 +127,19 @@ std::expected<RunResult, StageError> Autoscaler::Run(RunType run_type, std::stop
   result.run_type = run_type;
   result.started = clock_.Now();
   auto ran = RunStages(result, stop);
+  if (run_type == RunType::kScaler) {  // fallback counts scheduled runs only
+    if (ran) {
+      fallback_.OnSuccess();
+    } else if (fallback_.OnFailure()) {
+      ApplyFallback(result, ran.error());
+    }
+  }
   Record(result, ran ? nullptr : &ran.error());
+  if (events_ != nullptr) {
+    for (const auto& e : EventsForRun(result, ran ? nullptr : &ran.error())) {
+      events_->Emit(*config_.scale_target_ref, config_.namespace_, e);
+    }
+  }
   if (!ran) {
     log::Error("autoscaler {}: run ({}) failed in stage {}: {}", id_, RunTypeName(run_type),
                ran.error().stage, ran.error().error.message);
@@ -158,6 +173,14 @@ std::expected<void, StageError> Autoscaler::RunStages(RunResult& result, std::st
         "autoscaler {}: target has 0 replicas and minReplicas is {}: autoscaling disabled "
         "for this run",
         id_, config_.min_replicas);
+  } else if (!dry_run && observe_) {
+    result.decision->observed = true;
+    if (decision->target_replicas != decision->current_replicas) {
+      log::Info(
+          "autoscaler {}: observe mode: would scale {} {} from {} to {} replicas (evaluated {})",
+          id_, config_.scale_target_ref->kind, config_.scale_target_ref->name,
+          decision->current_replicas, decision->target_replicas, decision->evaluated_replicas);
+    }
   } else if (!dry_run) {
     ScaleStage scale(config_, cluster_, hooks_);
     if (auto s = scale.Run(*target, *evaluation, *result.decision, run_type, stop); !s) {
@@ -235,6 +258,15 @@ std::expected<void, StageError> Autoscaler::RunBuiltin(RunResult& result, const 
         "autoscaler {}: target has 0 replicas and minReplicas is {}: autoscaling disabled "
         "for this run",
         id_, config_.min_replicas);
+  } else if (!dry_run && observe_) {
+    result.decision->observed = true;
+    if (result.decision->target_replicas != result.decision->current_replicas) {
+      log::Info(
+          "autoscaler {}: observe mode: would scale {} {} from {} to {} replicas (evaluated {})",
+          id_, config_.scale_target_ref->kind, config_.scale_target_ref->name,
+          result.decision->current_replicas, result.decision->target_replicas,
+          result.decision->evaluated_replicas);
+    }
   } else if (!dry_run) {
     ScaleStage scale(config_, cluster_, hooks_);
     if (auto s = scale.Run(target, *result.evaluation, *result.decision, run_type, stop); !s) {
@@ -252,6 +284,47 @@ std::expected<void, StageError> Autoscaler::RunBuiltin(RunResult& result, const 
   return {};
 }
 
+void Autoscaler::ApplyFallback(RunResult& result, StageError& error) {
+  const int failures = fallback_.consecutive_failures();
+  auto target = cluster_.GetTarget(*config_.scale_target_ref, config_.namespace_);
+  if (!target) {
+    log::Warning(
+        "autoscaler {}: {} consecutive failed runs, but the fallback cannot read the "
+        "target's replicas: {}",
+        id_, failures, target.error().message);
+    return;
+  }
+  const int current = target->current_replicas;
+  auto to = fallback_.Target(current);
+  if (!to) return;  // already at (or, without allowScaleDown, above) fallback.replicas
+  ScaleDecision d;
+  d.current_replicas = current;
+  d.evaluated_replicas = result.evaluation ? result.evaluation->target_replicas : *to;
+  d.target_replicas = *to;
+  if (observe_) {
+    d.observed = true;
+    result.decision = d;
+    log::Warning(
+        "autoscaler {}: observe mode: {} consecutive failed runs: fallback would scale "
+        "{} {} from {} to {} replicas",
+        id_, failures, config_.scale_target_ref->kind, config_.scale_target_ref->name, current,
+        *to);
+    return;
+  }
+  if (auto s = cluster_.Scale(*config_.scale_target_ref, config_.namespace_, *to); !s) {
+    log::Error("autoscaler {}: fallback scale to {} replicas failed: {}", id_, *to,
+               s.error().message);
+    return;
+  }
+  d.applied = true;
+  result.decision = d;
+  error.fallback_replicas = *to;
+  log::Warning(
+      "autoscaler {}: {} consecutive failed runs: fallback scaled {} {} from {} to {} "
+      "replicas",
+      id_, failures, config_.scale_target_ref->kind, config_.scale_target_ref->name, current, *to);
+}
+
 void Autoscaler::Record(const RunResult& result, const StageError* error) {
   if (store_ == nullptr) return;
   store::RunRecord record;
@@ -266,6 +339,10 @@ void Autoscaler::Record(const RunResult& result, const StageError* error) {
   }
   store::Decision decision;
   decision.run_type = std::string(RunTypeName(result.run_type));
+  if (result.decision && result.decision->observed) {
+    // Observe mode: "observe" (scheduled) or "api_observe"; applied stays false.
+    decision.run_type = result.run_type == RunType::kScaler ? "observe" : "api_observe";
+  }
   if (result.decision) {
     decision.current_replicas = result.decision->current_replicas;
     decision.raw_target = result.decision->evaluated_replicas;

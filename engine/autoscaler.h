@@ -15,9 +15,11 @@
 #include "engine/cluster.h"
 #include "engine/config/config.h"
 #include "engine/methods/evaluator.h"
+#include "engine/fallback.h"
 #include "engine/methods/method.h"
 #include "engine/run_types.h"
 #include "engine/stages/decision_history.h"
+#include "engine/stages/events.h"
 #include "engine/stages/hooks.h"
 #include "kube/client.h"
 #include "store/store.h"
@@ -40,6 +42,10 @@ struct AutoscalerOptions {
   // Built-in evaluators (evaluate.type: hpa): history to start from instead of the store's
   // (`cpa evaluate` snapshots). Must outlive Create().
   const EvaluatorHistorySeed* history_seed = nullptr;
+  // Kubernetes Events about runs (engine/stages/events.h); null: none. Must outlive the Autoscaler.
+  EventSink* events = nullptr;
+  // `cpa run --observe`: observe-only whatever the config's `mode` says.
+  bool observe = false;
 };
 
 class Autoscaler {
@@ -57,6 +63,8 @@ class Autoscaler {
   const config::Config& config() const { return config_; }
   // "namespace/name" of the target: the autoscaler's stable id.
   const std::string& id() const { return id_; }
+  // Observe-only (config `mode: observe` or AutoscalerOptions::observe): nothing is scaled.
+  bool observe() const { return observe_; }
 
  private:
   Autoscaler(config::Config config, Cluster& cluster, Clock& clock);
@@ -72,6 +80,8 @@ class Autoscaler {
                                              std::stop_token stop);
   // The record step: one transaction per run; a failure is logged, never fails the run.
   void Record(const RunResult& result, const StageError* error);
+  // After the fallback threshold of failed scheduled runs: scale to fallback.replicas.
+  void ApplyFallback(RunResult& result, StageError& error);
 
   config::Config config_;
   Cluster& cluster_;
@@ -85,6 +95,9 @@ class Autoscaler {
   std::unique_ptr<DecisionHistory> history_;
   store::Store* store_ = nullptr;
   kube::Api* kube_api_ = nullptr;
+  EventSink* events_ = nullptr;
+  bool observe_ = false;
+  FallbackPolicy fallback_{std::nullopt};
   std::mutex run_mu_;
 };
 

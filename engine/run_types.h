@@ -43,6 +43,7 @@ struct ScaleDecision {
   int target_replicas = 0;     // after min/max clamp and stabilization
   bool disabled = false;       // minReplicas != 0 and the target has 0 replicas
   bool applied = false;        // the /scale PATCH was sent
+  bool observed = false;       // mode observe: decided and recorded, never applied
 };
 
 // Everything one run produced (what the record step persists).
@@ -61,6 +62,8 @@ struct RunResult {
 struct StageError {
   std::string stage;
   Error error;
+  // Set when the fallback policy scaled the target after this failure (config `fallback`).
+  std::optional<int> fallback_replicas = std::nullopt;
   std::string ToString() const { return stage + ": " + error.ToString(); }
 };
 

@@ -176,11 +176,22 @@ Result<JsonDocument> Client::GetPodMetrics(std::string_view ns, std::string_view
 Result<JsonDocument> Client::GetObjectMetric(std::string_view ns, const ObjectRef& described,
                                              std::string_view metric,
                                              std::string_view metric_selector) {
-  auto info = Resolve(described.api_version, described.kind);
-  if (!info) return std::unexpected(info.error());
-  std::string path =
-      fmt::format("/apis/custom.metrics.k8s.io/v1beta2/namespaces/{}/{}/{}/{}", UrlEncode(ns),
-                  info->GroupResource(), UrlEncode(described.name), UrlEncode(metric));
+  std::string path;
+  if (described.kind == "Namespace" && GroupVersion::Parse(described.api_version).group.empty()) {
+    // The Namespace object itself has its own path; as the HPA does, the metric is read for the
+    // autoscaler's namespace (the described name cannot escape it).
+    path = fmt::format("/apis/custom.metrics.k8s.io/v1beta2/namespaces/{}/metrics/{}",
+                       UrlEncode(ns), UrlEncode(metric));
+  } else {
+    auto info = Resolve(described.api_version, described.kind);
+    if (!info) return std::unexpected(info.error());
+    path = info->namespaced
+               ? fmt::format("/apis/custom.metrics.k8s.io/v1beta2/namespaces/{}/{}/{}/{}",
+                             UrlEncode(ns), info->GroupResource(), UrlEncode(described.name),
+                             UrlEncode(metric))
+               : fmt::format("/apis/custom.metrics.k8s.io/v1beta2/{}/{}/{}", info->GroupResource(),
+                             UrlEncode(described.name), UrlEncode(metric));
+  }
   AppendQuery(path, "metricLabelSelector", metric_selector);
   return RequestJson("GET", std::move(path));
 }

@@ -55,6 +55,40 @@ std::optional<std::string> SystemGetenv(std::string_view name) {
   return std::string(v);
 }
 
+// users[].user.exec; a command with a '/' is relative to the kubeconfig's directory, as in
+// client-go (a bare name is looked up in $PATH).
+Result<ExecConfig> ParseExecConfig(const JsonValue& exec, const fs::path& base) {
+  if (!exec.IsObject()) return MakeError(ErrorCode::kInvalidArgument, "exec is not a mapping");
+  ExecConfig config;
+  config.api_version = StringMember(exec, "apiVersion");
+  config.command = StringMember(exec, "command");
+  if (config.command.find('/') != std::string::npos) config.command = Resolve(base, config.command);
+  if (const JsonValue* args = FindMember(exec, "args"); args != nullptr) {
+    if (!args->IsArray()) return MakeError(ErrorCode::kInvalidArgument, "exec.args is not a list");
+    for (const auto& arg : args->GetArray()) {
+      if (!arg.IsString()) {
+        return MakeError(ErrorCode::kInvalidArgument, "exec.args has a non-string item");
+      }
+      config.args.emplace_back(arg.GetString(), arg.GetStringLength());
+    }
+  }
+  if (const JsonValue* env = FindMember(exec, "env"); env != nullptr && !env->IsNull()) {
+    if (!env->IsArray()) return MakeError(ErrorCode::kInvalidArgument, "exec.env is not a list");
+    for (const auto& item : env->GetArray()) {
+      std::string name = item.IsObject() ? StringMember(item, "name") : "";
+      if (name.empty()) {
+        return MakeError(ErrorCode::kInvalidArgument, "exec.env item without a name");
+      }
+      config.env.emplace_back(std::move(name), StringMember(item, "value"));
+    }
+  }
+  config.interactive_mode = StringMember(exec, "interactiveMode");
+  config.provide_cluster_info = BoolMember(exec, "provideClusterInfo");
+  config.install_hint = StringMember(exec, "installHint");
+  CPA_RETURN_IF_ERROR(config.Validate());
+  return config;
+}
+
 }  // namespace
 
 Status ConnectionConfig::Validate() const {
@@ -72,6 +106,7 @@ Status ConnectionConfig::Validate() const {
     return MakeError(ErrorCode::kInvalidArgument,
                      "certificate-authority and certificate-authority-data are exclusive");
   }
+  if (exec) CPA_RETURN_IF_ERROR(exec->Validate());
   return OkStatus();
 }
 
@@ -105,6 +140,26 @@ Result<std::string> DecodeBase64(std::string_view text) {
     }
   }
   if (bits >= 6) return MakeError(ErrorCode::kInvalidArgument, "truncated base64 data");
+  return out;
+}
+
+std::string EncodeBase64(std::string_view in) {
+  static constexpr char kTable[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
+    for (int s = 18; s >= 0; s -= 6) out.push_back(kTable[(v >> s) & 63]);
+  }
+  if (i + 1 == in.size()) {
+    uint32_t v = uint8_t(in[i]) << 16;
+    out += {kTable[(v >> 18) & 63], kTable[(v >> 12) & 63], '=', '='};
+  } else if (i + 2 == in.size()) {
+    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
+    out += {kTable[(v >> 18) & 63], kTable[(v >> 12) & 63], kTable[(v >> 6) & 63], '='};
+  }
   return out;
 }
 
@@ -156,15 +211,24 @@ Result<ConnectionConfig> LoadKubeconfig(const std::string& path, const std::stri
       return MakeErrorF(ErrorCode::kNotFound, "kubeconfig {}: user \"{}\" not found", path,
                         user_name);
     }
-    if (FindMember(*user, "exec") != nullptr || FindMember(*user, "auth-provider") != nullptr) {
-      if (StringMember(*user, "token").empty() && StringMember(*user, "tokenFile").empty() &&
-          StringMember(*user, "client-certificate").empty() &&
-          StringMember(*user, "client-certificate-data").empty()) {
-        return MakeErrorF(ErrorCode::kInvalidArgument,
-                          "kubeconfig {}: user \"{}\" uses an exec/auth-provider plugin, which "
-                          "cpa does not run; use a token, token file or client certificate",
-                          path, user_name);
+    const bool has_static = !StringMember(*user, "token").empty() ||
+                            !StringMember(*user, "tokenFile").empty() ||
+                            !StringMember(*user, "client-certificate").empty() ||
+                            !StringMember(*user, "client-certificate-data").empty();
+    if (FindMember(*user, "auth-provider") != nullptr && !has_static) {
+      return MakeErrorF(ErrorCode::kInvalidArgument,
+                        "kubeconfig {}: user \"{}\" uses a legacy auth-provider plugin, which "
+                        "cpa does not run; use an exec plugin, a token, token file or client "
+                        "certificate",
+                        path, user_name);
+    }
+    if (const JsonValue* exec = FindMember(*user, "exec"); exec != nullptr && !has_static) {
+      auto parsed = ParseExecConfig(*exec, base);
+      if (!parsed) {
+        return std::unexpected(
+            parsed.error().WithContext(fmt::format("kubeconfig {}: user \"{}\"", path, user_name)));
       }
+      config.exec = std::move(*parsed);
     }
     config.token = StringMember(*user, "token");
     config.token_file = Resolve(base, StringMember(*user, "tokenFile"));

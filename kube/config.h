@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "common/error.h"
+#include "kube/exec_credential.h"
 
 namespace cpa::kube {
 
@@ -33,6 +34,9 @@ struct ConnectionConfig {
   std::string client_cert_data;
   std::string client_key_file;
   std::string client_key_data;
+  // An exec credential plugin (users[].user.exec), used when the user has no token, token file
+  // or client certificate of its own: its token or client certificate authenticates requests.
+  std::optional<ExecConfig> exec;
   // Default namespace of the context ("default" when the context names none).
   std::string namespace_ = "default";
   // Where the settings came from: "kubeconfig:<path>#<context>", "in-cluster", "explicit".
@@ -67,5 +71,7 @@ Result<ConnectionConfig> LoadInClusterConfig(const LoadOptions& options);
 
 // RFC 4648 base64 (whitespace ignored); kInvalidArgument on bad input.
 Result<std::string> DecodeBase64(std::string_view text);
+// RFC 4648 base64 with padding (certificate-authority-data and the like).
+std::string EncodeBase64(std::string_view data);
 
 }  // namespace cpa::kube

@@ -45,55 +45,6 @@ LeaseState StateOf(const JsonValue& lease, std::string_view identity) {
 
 }  // namespace
 
-std::string FormatMicroTime(TimePoint t) {
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch());
-  auto seconds = std::chrono::floor<std::chrono::seconds>(micros);
-  std::time_t tt = static_cast<std::time_t>(seconds.count());
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:06d}Z", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     static_cast<long long>((micros - seconds).count()));
-}
-
-Result<TimePoint> ParseRfc3339(std::string_view text) {
-  int year, month, day, hour, minute, second;
-  std::string s(text);
-  int consumed = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute,
-                  &second, &consumed) != 6 ||
-      consumed != 19) {
-    return MakeErrorF(ErrorCode::kInvalidArgument, "invalid RFC 3339 time \"{}\"", text);
-  }
-  std::string_view rest = std::string_view(s).substr(19);
-  int64_t micros = 0;
-  if (!rest.empty() && rest.front() == '.') {
-    rest.remove_prefix(1);
-    int digits = 0;
-    while (!rest.empty() && rest.front() >= '0' && rest.front() <= '9') {
-      if (digits < 6) {
-        micros = micros * 10 + (rest.front() - '0');
-        ++digits;
-      }
-      rest.remove_prefix(1);
-    }
-    for (; digits < 6; ++digits) micros *= 10;
-  }
-  if (rest != "Z" && rest != "z" && rest != "+00:00") {
-    return MakeErrorF(ErrorCode::kInvalidArgument, "invalid RFC 3339 time \"{}\" (UTC only)", text);
-  }
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  std::time_t tt = timegm(&tm);
-  return TimePoint(std::chrono::duration_cast<Duration>(std::chrono::seconds(tt) +
-                                                        std::chrono::microseconds(micros)));
-}
-
 Result<LeaseState> TryAcquireOrRenewLease(Client& client, std::string_view ns,
                                           std::string_view name, std::string_view identity,
                                           std::chrono::seconds lease_duration, TimePoint now) {

@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/rfc3339.h"
 #include "kube/client.h"
 
 namespace cpa::kube {
@@ -31,8 +32,8 @@ Result<LeaseState> TryAcquireOrRenewLease(Client& client, std::string_view ns,
                                           std::chrono::seconds lease_duration, TimePoint now);
 
 // Kubernetes MicroTime: "2026-11-28T18:00:00.000000Z".
-std::string FormatMicroTime(TimePoint t);
-// Parses RFC 3339 UTC times with optional fractional seconds ("...Z" or "+00:00").
-Result<TimePoint> ParseRfc3339(std::string_view text);
+inline std::string FormatMicroTime(TimePoint t) {
+  return FormatRfc3339(t, Rfc3339Precision::kMicros);
+}
 
 }  // namespace cpa::kube

@@ -240,6 +240,14 @@ Status Transport::Init() {
       }
     }
   }
+  if (config_.exec) {
+    // The plugin runs on the first request (as kubectl), not here.
+    ExecClusterInfo cluster{config_.server, config_.ca_data, config_.insecure_skip_tls_verify};
+    if (cluster.certificate_authority_pem.empty() && !config_.ca_file.empty()) {
+      if (auto ca = ReadWholeFile(config_.ca_file)) cluster.certificate_authority_pem = *ca;
+    }
+    exec_ = std::make_unique<ExecCredentialProvider>(*config_.exec, std::move(cluster));
+  }
   if (config_.token.empty() && config_.token_file.empty()) return OkStatus();
   if (!config_.token_file.empty() && Token(true).empty()) {
     return MakeErrorF(ErrorCode::kInvalidArgument, "token file {} is empty or unreadable",
@@ -252,6 +260,7 @@ Result<std::unique_ptr<httplib::ClientImpl>> Transport::NewClient() {
   std::unique_ptr<httplib::ClientImpl> client;
   if (tls_) {
     std::unique_ptr<httplib::SSLClient> ssl;
+    std::lock_guard cert_lock(cert_mu_);  // an exec plugin may replace the certificate
     if (tls_material_->client_cert != nullptr) {
       ssl = std::make_unique<httplib::SSLClient>(host_, port_, tls_material_->client_cert,
                                                  tls_material_->client_key);
@@ -314,6 +323,50 @@ std::string Transport::Token(bool force_reload) {
   return token_.empty() ? config_.token : token_;
 }
 
+Result<std::string> Transport::RequestToken(bool force_reload,
+                                            std::optional<ExecCredential>* used) {
+  if (!exec_) return Token(force_reload);
+  auto credential = exec_->Get();
+  if (!credential) return std::unexpected(credential.error());
+  if (!credential->client_certificate_pem.empty()) {
+    CPA_RETURN_IF_ERROR(UseExecCertificate(*credential));
+  }
+  if (used != nullptr) *used = *credential;
+  return credential->token;
+}
+
+Status Transport::UseExecCertificate(const ExecCredential& credential) {
+  if (!tls_) return OkStatus();
+  {
+    std::lock_guard lock(cert_mu_);
+    if (credential.client_certificate_pem == exec_cert_pem_) return OkStatus();
+    const std::string& cert = credential.client_certificate_pem;
+    const std::string& key = credential.client_key_pem;
+    BIO* bio = BIO_new_mem_buf(cert.data(), static_cast<int>(cert.size()));
+    X509* x509 = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    bio = BIO_new_mem_buf(key.data(), static_cast<int>(key.size()));
+    EVP_PKEY* pkey = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    if (x509 == nullptr || pkey == nullptr || X509_check_private_key(x509, pkey) != 1) {
+      if (x509 != nullptr) X509_free(x509);
+      if (pkey != nullptr) EVP_PKEY_free(pkey);
+      return MakeErrorF(ErrorCode::kUnauthenticated,
+                        "exec credential plugin \"{}\": the client certificate/key it returned "
+                        "is not valid PEM or does not match",
+                        config_.exec->command);
+    }
+    if (tls_material_->client_cert != nullptr) X509_free(tls_material_->client_cert);
+    if (tls_material_->client_key != nullptr) EVP_PKEY_free(tls_material_->client_key);
+    tls_material_->client_cert = x509;
+    tls_material_->client_key = pkey;
+    exec_cert_pem_ = cert;
+  }
+  std::lock_guard lock(mu_);
+  idle_.clear();  // connections made with the previous certificate
+  return OkStatus();
+}
+
 namespace {
 
 httplib::Request BuildRequest(const HttpRequest& request, const std::string& token) {
@@ -340,6 +393,9 @@ Result<HttpResponse> Transport::Send(const HttpRequest& request) {
   };
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (std::chrono::steady_clock::now() >= deadline) return deadline_error();
+    std::optional<ExecCredential> exec_used;
+    auto token = RequestToken(attempt > 0, &exec_used);
+    if (!token) return std::unexpected(token.error());
     auto client = Acquire();
     bool reused = client != nullptr;
     if (!client) {
@@ -348,7 +404,7 @@ Result<HttpResponse> Transport::Send(const HttpRequest& request) {
       client = std::move(*fresh);
     }
     ApplyTimeout(*client, timeout);
-    httplib::Request req = BuildRequest(request, Token(attempt > 0));
+    httplib::Request req = BuildRequest(request, *token);
     // Receive into one buffer sized from Content-Length (a LIST of 1,000 pods is ~1 MB; growing
     // a string by doubling would allocate twice that).
     std::string body;
@@ -394,6 +450,10 @@ Result<HttpResponse> Transport::Send(const HttpRequest& request) {
     }
     HttpResponse response{status != 0 ? status : result->status, std::move(body)};
     Release(std::move(client));
+    if (response.status == 401 && attempt == 0 && exec_used) {
+      exec_->Invalidate(*exec_used);  // run the plugin again and retry once
+      continue;
+    }
     if (response.status == 401 && attempt == 0 && !config_.token_file.empty()) {
       std::string before = Token(false);
       if (Token(true) != before) continue;  // the token rotated: retry once with the new one
@@ -407,12 +467,14 @@ Result<int> Transport::Stream(const HttpRequest& request,
                               const std::function<bool(std::string_view)>& on_chunk,
                               std::string* error_body, std::stop_token stop) {
   if (stop.stop_requested()) return 0;
+  auto token = RequestToken(false, nullptr);
+  if (!token) return std::unexpected(token.error());
   auto fresh = NewClient();  // a stream holds its connection: never a pooled one
   if (!fresh) return std::unexpected(fresh.error());
   std::unique_ptr<httplib::ClientImpl> client = std::move(*fresh);
   const auto timeout = request.timeout.count() > 0 ? request.timeout : config_.request_timeout;
   ApplyTimeout(*client, timeout);
-  httplib::Request req = BuildRequest(request, Token(false));
+  httplib::Request req = BuildRequest(request, *token);
   int status = 0;
   bool stopped_by_us = false;
   req.response_handler = [&](const httplib::Response& response) {

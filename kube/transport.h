@@ -25,6 +25,7 @@
 
 #include "common/error.h"
 #include "kube/config.h"
+#include "kube/exec_credential.h"
 
 namespace httplib {
 class ClientImpl;
@@ -81,6 +82,10 @@ class Transport {
   Result<std::unique_ptr<httplib::ClientImpl>> NewClient();
   // The current bearer token (re-reading the token file when it changed, or when forced).
   std::string Token(bool force_reload);
+  // The token to send: Token(), or the exec plugin's (whose client certificate, if it returned
+  // one, replaces the pool's); `used` receives the exec credential sent (for a 401).
+  Result<std::string> RequestToken(bool force_reload, std::optional<ExecCredential>* used);
+  Status UseExecCertificate(const ExecCredential& credential);
 
   ConnectionConfig config_;
   std::string scheme_host_port_;
@@ -94,6 +99,10 @@ class Transport {
 
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<httplib::ClientImpl>> idle_;
+
+  std::unique_ptr<ExecCredentialProvider> exec_;  // set when the config has an exec plugin
+  std::mutex cert_mu_;                            // guards the client certificate in TLS material
+  std::string exec_cert_pem_;                     // the exec certificate currently loaded
 
   std::mutex token_mu_;
   std::string token_;

@@ -1,6 +1,7 @@
 #include "models/initialization.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -39,7 +40,8 @@ Result<InitialState> HeuristicInitialState(Trend trend, Seasonal seasonal, int s
                       required - n, required, n);
   }
   InitialState state;
-  std::vector<double> trend_series;  // the series the level/trend regression runs on
+  std::array<double, 10> trend_series{};  // the first ten moving averages
+  size_t trend_points = 0;
   std::span<const double> level_source = y;
   if (seasonal != Seasonal::kNone) {
     const int m = season_length;
@@ -47,51 +49,106 @@ Result<InitialState> HeuristicInitialState(Trend trend, Seasonal seasonal, int s
     int k_cycles = std::min(5, n / m);
     k_cycles = std::max(k_cycles, (min_obs + m - 1) / m);
     const int len = std::min(n, k_cycles * m);
-    // Prefix sums for the moving averages (compensated, so the window sums stay exact to
-    // rounding even for long series).
-    std::vector<double> prefix(static_cast<size_t>(len) + 1, 0.0);
-    double compensation = 0.0;
-    for (int i = 0; i < len; ++i) {
-      const double term = y[static_cast<size_t>(i)] - compensation;
-      const double sum = prefix[i] + term;
-      compensation = (sum - prefix[i]) - term;
-      prefix[i + 1] = sum;
-    }
-    const double nan = std::numeric_limits<double>::quiet_NaN();
     const int half = m / 2;
     const double scale = 1.0 / m;
-    // The centred moving average at i (defined for half <= i < len - half):
+    // The centred moving average at i, defined for half <= i < len - half:
     //   m odd:  mean of y[i - half .. i + half];
     //   m even: pandas' rolling(m, center=True) covers [i - m/2, i + m/2 - 1], then shift(-1) and
-    //           the mean of two neighbours: (T_i + T_{i+1}) / 2.
-    auto moving_average = [&](int i) {
-      if (m % 2 == 1) return (prefix[i + half + 1] - prefix[i - half]) * scale;
-      const double a = (prefix[i + half] - prefix[i - half]) * scale;
-      const double b = (prefix[i + half + 1] - prefix[i - half + 1]) * scale;
-      return (a + b) / 2.0;
-    };
-    std::vector<double> sums(static_cast<size_t>(m), 0.0);
-    std::vector<int> counts(static_cast<size_t>(m), 0);
-    for (int i = half, phase = half % m; i + half < len; ++i) {
-      const double ma = moving_average(i);
-      if (trend_series.size() < 10) trend_series.push_back(ma);
-      const double d = seasonal == Seasonal::kAdditive ? y[static_cast<size_t>(i)] - ma
-                                                       : y[static_cast<size_t>(i)] / ma;
-      sums[static_cast<size_t>(phase)] += d;
-      counts[static_cast<size_t>(phase)] += 1;
-      if (++phase == m) phase = 0;
+    //           the mean of two neighbours: (T_i + T_{i+1}) / 2, where T_{i+1} = T_i +
+    //           (y[i + m/2] - y[i - m/2]) / m.
+    // One pass: the window sum [i - half, i - half + m) slides by one point per step (adding
+    // the difference of the point entering and the point leaving), with Knuth's TwoSum
+    // compensation so it stays exact to rounding over long series; only `sum + v` is on the
+    // loop-carried path.
+    const double* x = y.data();
+    const int lo = half;
+    const int hi = len - half;  // i in [lo, hi)
+    state.seasonal.assign(static_cast<size_t>(m), 0.0);
+    double* seasonal_sums = state.seasonal.data();
+    const bool additive = seasonal == Seasonal::kAdditive;
+    const bool odd = m % 2 == 1;
+    // The first ten moving averages feed the level/trend regression.
+    {
+      double first = 0.0;
+      for (int k = 0; k < m; ++k) first += x[k];
+      for (int i = lo; i < hi && trend_points < trend_series.size(); ++i) {
+        const double window = first * scale;
+        trend_series[trend_points++] =
+            odd ? window : (window + (window + (x[i + half] - x[i - half]) * scale)) / 2.0;
+        first += x[i - half + m] - x[i - half];
+      }
     }
-    state.seasonal.resize(static_cast<size_t>(m));
+    // The range [lo, hi) is cut into kChains segments whose sliding sums advance in the same
+    // loop: independent dependency chains the CPU overlaps (one chain is latency-bound).
+    struct Chain {
+      int i = 0;
+      int phase = 0;
+      double sum = 0.0;
+      double compensation = 0.0;
+      void Add(double v) {  // Knuth's TwoSum: only `sum + v` is on the loop-carried path
+        const double t = sum + v;
+        const double bp = t - sum;
+        compensation += (sum - (t - bp)) + (v - bp);
+        sum = t;
+      }
+    };
+    constexpr int kChains = 4;
+    const int total = hi - lo;
+    const int per_chain = total / kChains;  // the last chain also takes the remainder
+    Chain chains[kChains];
+    for (int c = 0; c < kChains; ++c) {
+      Chain& ch = chains[c];
+      ch.i = lo + c * per_chain;
+      ch.phase = ch.i % m;
+      double partial[4] = {0.0, 0.0, 0.0, 0.0};  // four accumulators: no single long chain
+      const double* w = x + (ch.i - half);
+      int k = 0;
+      for (; k + 4 <= m; k += 4) {
+        partial[0] += w[k];
+        partial[1] += w[k + 1];
+        partial[2] += w[k + 2];
+        partial[3] += w[k + 3];
+      }
+      for (; k < m; ++k) partial[0] += w[k];
+      ch.Add(partial[0]);
+      ch.Add(partial[1]);
+      ch.Add(partial[2]);
+      ch.Add(partial[3]);
+    }
+    auto step = [&](Chain& ch) {
+      const int i = ch.i;
+      const double window = (ch.sum + ch.compensation) * scale;
+      const double ma =
+          odd ? window : (window + (window + (x[i + half] - x[i - half]) * scale)) / 2.0;
+      seasonal_sums[ch.phase] += additive ? x[i] - ma : x[i] / ma;
+      if (++ch.phase == m) ch.phase = 0;
+      if (i + 1 < hi) ch.Add(x[i - half + m] - x[i - half]);  // to [i + 1 - half, ... + m)
+      ch.i = i + 1;
+    };
+    for (int t = 0; t < per_chain; ++t) {
+      for (int c = 0; c < kChains; ++c) step(chains[c]);
+    }
+    while (chains[kChains - 1].i < hi) step(chains[kChains - 1]);
+    // Phase j was summed once per i in [lo, hi) with i = j (mod m): (hi - lo) / m times, once
+    // more for the first (hi - lo) % m phases from lo % m on. (No division per phase: this
+    // loop runs m times.)
+    const int base = (hi - lo) / m;
+    const int extra = (hi - lo) % m;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const double inv_base = base > 0 ? 1.0 / base : nan;
+    const double inv_more = 1.0 / (base + 1);
     double mean = 0.0;
-    for (int j = 0; j < m; ++j) {
-      state.seasonal[j] = counts[j] > 0 ? sums[j] / counts[j] : nan;
+    for (int k = 0, j = lo % m; k < m; ++k) {
+      state.seasonal[j] *= k < extra ? inv_more : inv_base;
       mean += state.seasonal[j];
+      if (++j == m) j = 0;
     }
     mean /= m;
+    const double inv_mean = 1.0 / mean;
     for (double& s : state.seasonal) {
-      s = seasonal == Seasonal::kAdditive ? s - mean : s / mean;
+      s = additive ? s - mean : s * inv_mean;
     }
-    level_source = trend_series;
+    level_source = std::span<const double>(trend_series.data(), trend_points);
     if (level_source.size() < 10) {
       return MakeErrorF(ErrorCode::kFailedPrecondition,
                         "not ready: the heuristic needs 10 seasonally adjusted points, got {}",

@@ -10,3 +10,9 @@ for bin in $(find "$build_dir/bench" -type f -executable -name '*_bench' | sort)
   "$bin" "$@"
 done
 [[ $found -eq 1 ]] || echo "no benchmarks built in $build_dir/bench"
+if /usr/bin/python3 -c "import numpy, statsmodels" 2>/dev/null; then
+  echo "statsmodels side by side: OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/models/statsmodels_timing.py"
+else
+  echo "statsmodels side by side (bench/models/statsmodels_timing.py) needs Debian's python3-statsmodels:"
+  echo "  sudo apt-get install python3-statsmodels   (or scripts/install-deps.sh --reference)"
+fi

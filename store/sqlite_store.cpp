@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -21,6 +22,31 @@ namespace cpa::store {
 namespace {
 
 constexpr const char* kMemoryPath = ":memory:";
+
+// Steps through the rows of one autoscaler in `query`'s window. `sql` is "SELECT ... FROM <table>
+// WHERE autoscaler_id = ?1" plus any conditions on ?5 and up, which `bind_extra` binds; the window
+// (?2, ?3) and the order are appended here: oldest first, or with query.last the newest `last`
+// rows newest first (callers reverse them). `on_row` sees the statement on each row.
+Status ForEachRowInWindow(Db& db, std::string sql, int64_t autoscaler_id, const Query& query,
+                          const std::function<void(Stmt&)>& bind_extra,
+                          const std::function<void(Stmt&)>& on_row) {
+  const bool last = query.last > 0;
+  sql += last ? " AND ts >= ?2 AND ts < ?3 ORDER BY ts DESC LIMIT ?4"
+              : " AND ts >= ?2 AND ts < ?3 ORDER BY ts";
+  auto select = db.Prepare(sql);
+  if (!select) return std::unexpected(select.error());
+  select->Bind(1, autoscaler_id)
+      .Bind(2, ToMillis(query.window.from))
+      .Bind(3, ToMillisCeil(query.window.to));
+  if (last) select->Bind(4, static_cast<int64_t>(query.last));
+  if (bind_extra) bind_extra(*select);
+  while (true) {
+    auto row = select->Step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return OkStatus();
+    on_row(*select);
+  }
+}
 
 // Runs `body` inside BEGIN/COMMIT on `db`; rolls back when it fails.
 template <typename F>
@@ -544,28 +570,19 @@ Result<std::vector<Sample>> SqliteStore::ColumnValues(Db& db, int64_t autoscaler
     case SeriesKind::kMetric:
       return MakeError(ErrorCode::kInternal, "metric series are not a column");
   }
-  sql += " AND ts >= ?2 AND ts < ?3";
-  const bool last = query.last > 0;
-  sql += last ? " ORDER BY ts DESC LIMIT ?4" : " ORDER BY ts";
-  auto select = db.Prepare(sql);
-  if (!select) return std::unexpected(select.error());
-  select->Bind(1, autoscaler_id)
-      .Bind(2, ToMillis(query.window.from))
-      .Bind(3, ToMillisCeil(query.window.to));
-  if (last) select->Bind(4, static_cast<int64_t>(query.last));
-  if (ref.kind == SeriesKind::kPrediction) select->Bind(5, ref.name);
   std::vector<Sample> out;
-  while (true) {
-    auto row = select->Step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    Sample s;
-    s.time = FromMillis(select->Int(0));
-    s.value = select->OptionalDouble(1);
-    if (s.value) s.text = FormatNumber(*s.value);
-    out.push_back(std::move(s));
-  }
-  if (last) std::reverse(out.begin(), out.end());
+  auto bind_model = [&](Stmt& select) {
+    if (ref.kind == SeriesKind::kPrediction) select.Bind(5, ref.name);
+  };
+  CPA_RETURN_IF_ERROR(
+      ForEachRowInWindow(db, std::move(sql), autoscaler_id, query, bind_model, [&](Stmt& select) {
+        Sample s;
+        s.time = FromMillis(select.Int(0));
+        s.value = select.OptionalDouble(1);
+        if (s.value) s.text = FormatNumber(*s.value);
+        out.push_back(std::move(s));
+      }));
+  if (query.last > 0) std::reverse(out.begin(), out.end());
   return out;
 }
 
@@ -720,25 +737,13 @@ Result<std::vector<EvaluationRow>> SqliteStore::Evaluations(std::string_view aut
     if (!id) return std::unexpected(id.error());
     std::vector<EvaluationRow> out;
     if (!*id) return out;
-    const bool last = query.last > 0;
-    auto select = db.Prepare(
-        last ? "SELECT ts, target_replicas FROM evaluations WHERE autoscaler_id = ?1 AND "
-               "ts >= ?2 AND ts < ?3 ORDER BY ts DESC LIMIT ?4"
-             : "SELECT ts, target_replicas FROM evaluations WHERE autoscaler_id = ?1 AND "
-               "ts >= ?2 AND ts < ?3 ORDER BY ts");
-    if (!select) return std::unexpected(select.error());
-    select->Bind(1, **id)
-        .Bind(2, ToMillis(query.window.from))
-        .Bind(3, ToMillisCeil(query.window.to));
-    if (last) select->Bind(4, static_cast<int64_t>(query.last));
     std::map<int64_t, size_t> index_by_ts;
-    while (true) {
-      auto row = select->Step();
-      if (!row) return std::unexpected(row.error());
-      if (!*row) break;
-      index_by_ts[select->Int(0)] = out.size();
-      out.push_back(EvaluationRow{FromMillis(select->Int(0)), Evaluation{select->Int(1), {}}});
-    }
+    CPA_RETURN_IF_ERROR(ForEachRowInWindow(
+        db, "SELECT ts, target_replicas FROM evaluations WHERE autoscaler_id = ?1", **id, query, {},
+        [&](Stmt& select) {
+          index_by_ts[select.Int(0)] = out.size();
+          out.push_back(EvaluationRow{FromMillis(select.Int(0)), Evaluation{select.Int(1), {}}});
+        }));
     if (!out.empty()) {
       // The predictions of the rows read: one range of the predictions table.
       auto pred = db.Prepare(
@@ -755,7 +760,7 @@ Result<std::vector<EvaluationRow>> SqliteStore::Evaluations(std::string_view aut
         out[it->second].evaluation.predictions.emplace(pred->Text(1), pred->Double(2));
       }
     }
-    if (last) std::reverse(out.begin(), out.end());
+    if (query.last > 0) std::reverse(out.begin(), out.end());
     return out;
   });
 }
@@ -767,34 +772,22 @@ Result<std::vector<DecisionRow>> SqliteStore::Decisions(std::string_view autosca
     if (!id) return std::unexpected(id.error());
     std::vector<DecisionRow> out;
     if (!*id) return out;
-    const bool last = query.last > 0;
-    auto select = db.Prepare(
-        last ? "SELECT ts, current_replicas, raw_target, stabilized_target, applied, run_type, "
-               "error FROM decisions WHERE autoscaler_id = ?1 AND ts >= ?2 AND ts < ?3 "
-               "ORDER BY ts DESC LIMIT ?4"
-             : "SELECT ts, current_replicas, raw_target, stabilized_target, applied, run_type, "
-               "error FROM decisions WHERE autoscaler_id = ?1 AND ts >= ?2 AND ts < ?3 "
-               "ORDER BY ts");
-    if (!select) return std::unexpected(select.error());
-    select->Bind(1, **id)
-        .Bind(2, ToMillis(query.window.from))
-        .Bind(3, ToMillisCeil(query.window.to));
-    if (last) select->Bind(4, static_cast<int64_t>(query.last));
-    while (true) {
-      auto row = select->Step();
-      if (!row) return std::unexpected(row.error());
-      if (!*row) break;
-      DecisionRow d;
-      d.time = FromMillis(select->Int(0));
-      d.decision.current_replicas = select->OptionalInt(1);
-      d.decision.raw_target = select->OptionalInt(2);
-      d.decision.stabilized_target = select->OptionalInt(3);
-      d.decision.applied = select->Int(4) != 0;
-      d.decision.run_type = select->Text(5);
-      d.decision.error = select->Text(6);
-      out.push_back(std::move(d));
-    }
-    if (last) std::reverse(out.begin(), out.end());
+    CPA_RETURN_IF_ERROR(ForEachRowInWindow(
+        db,
+        "SELECT ts, current_replicas, raw_target, stabilized_target, applied, run_type, error "
+        "FROM decisions WHERE autoscaler_id = ?1",
+        **id, query, {}, [&](Stmt& select) {
+          DecisionRow d;
+          d.time = FromMillis(select.Int(0));
+          d.decision.current_replicas = select.OptionalInt(1);
+          d.decision.raw_target = select.OptionalInt(2);
+          d.decision.stabilized_target = select.OptionalInt(3);
+          d.decision.applied = select.Int(4) != 0;
+          d.decision.run_type = select.Text(5);
+          d.decision.error = select.Text(6);
+          out.push_back(std::move(d));
+        }));
+    if (query.last > 0) std::reverse(out.begin(), out.end());
     return out;
   });
 }

@@ -60,6 +60,16 @@ void BM_ForecastHeuristic(benchmark::State& state) {
 }
 BENCHMARK(BM_ForecastHeuristic)->Arg(1)->Arg(kSeason)->Unit(benchmark::kMicrosecond);
 
+// The heuristic initialization alone (the difference of the two benchmarks above and below).
+void BM_HeuristicInitialization(benchmark::State& state) {
+  const std::vector<double> y = Series(kPoints, kSeason);
+  for (auto _ : state) {
+    auto r = HeuristicInitialState(Trend::kAdditive, Seasonal::kAdditive, kSeason, y);
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_HeuristicInitialization)->Unit(benchmark::kMicrosecond);
+
 // Known initial states (no initialization work): the recursion + forecast.
 void BM_ForecastKnown(benchmark::State& state) {
   const std::vector<double> y = Series(kPoints, kSeason);

@@ -20,9 +20,18 @@ import argparse
 import math
 import multiprocessing as mp
 import time
+import sys
 import warnings
 
-import numpy as np
+try:
+    import numpy as np
+    import statsmodels  # noqa: F401  (imported for the check; the cases import what they use)
+except ImportError as missing:
+    sys.exit(
+        f"statsmodels_timing.py needs Debian's python3-statsmodels (and python3-numpy): {missing}.\n"
+        "Install them with `sudo apt-get install python3-statsmodels` or "
+        "`scripts/install-deps.sh --reference`, then run\n"
+        "    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/models/statsmodels_timing.py")
 
 warnings.simplefilter("ignore")
 

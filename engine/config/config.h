@@ -68,6 +68,17 @@ struct ApiConfig {
 };
 
 enum class RunMode { kPerPod, kPerResource };
+
+// Ours: `live` scales; `observe` runs every stage and records every decision but never scales.
+enum class Mode { kLive, kObserve };
+
+// Ours, opt-in: after `failure_threshold` consecutive failed scheduled runs, scale to `replicas`
+// (never below the current count unless `allow_scale_down`); the first good run resumes.
+struct FallbackConfig {
+  int failure_threshold = 3;
+  int replicas = 1;
+  bool allow_scale_down = false;
+};
 std::string_view RunModeName(RunMode mode);
 
 struct Config {
@@ -95,6 +106,11 @@ struct Config {
   int64_t cpu_initialization_period_s = 300;
   int metric_parallelism = 4;  // ours: per-pod metric calls running at once
   store::StoreOptions store;   // ours: the history store (path unset: in memory)
+
+  // Ours: `mode` (observe-only when kObserve).
+  Mode mode = Mode::kLive;
+  // Ours: `fallback` (unset: a failed run scales nothing).
+  std::optional<FallbackConfig> fallback;
 };
 
 }  // namespace cpa::config

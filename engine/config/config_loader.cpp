@@ -12,6 +12,7 @@
 
 #include "engine/config/json_reader.h"
 #include "engine/config/method_types.h"
+#include "engine/config/mode_config.h"
 
 namespace cpa::config {
 namespace {
@@ -29,6 +30,7 @@ constexpr TopLevelKey kTopLevelKeys[] = {
     {"cpuInitializationPeriod", KeyKind::kInt},
     {"downscaleStabilization", KeyKind::kInt},
     {"evaluate", KeyKind::kObject},
+    {"fallback", KeyKind::kObject},
     {"initialReadinessDelay", KeyKind::kInt},
     {"interval", KeyKind::kInt},
     {"kubernetesMetricSpecs", KeyKind::kList},
@@ -37,6 +39,7 @@ constexpr TopLevelKey kTopLevelKeys[] = {
     {"metric", KeyKind::kObject},
     {"metricParallelism", KeyKind::kInt},
     {"minReplicas", KeyKind::kInt},
+    {"mode", KeyKind::kString},
     {"namespace", KeyKind::kString},
     {"postEvaluate", KeyKind::kObject},
     {"postMetric", KeyKind::kObject},
@@ -514,8 +517,10 @@ Config ParseConfig(const JsonValue& root, ConfigIssues& issues, bool require_tar
   r.Int("cpuInitializationPeriod", c.cpu_initialization_period_s);
   r.Int("metricParallelism", c.metric_parallelism);
   ParseStore(r, c.store);
+  ParseModes(r, c);
   r.Finish();
   Validate(c, issues);
+  ValidateModes(c, issues);
   return c;
 }
 

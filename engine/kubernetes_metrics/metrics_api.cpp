@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "common/quantity.h"
-#include "kube/lease.h"  // kube::ParseRfc3339
+#include "common/rfc3339.h"
 
 namespace cpa::engine::kubernetes_metrics {
 namespace {
@@ -33,7 +33,7 @@ Result<int64_t> MilliOf(const JsonValue& value, std::string_view what) {
 }
 
 Result<TimePoint> TimeOf(const JsonValue& item, std::string_view what) {
-  auto t = kube::ParseRfc3339(StringAt(item, "timestamp"));
+  auto t = ParseRfc3339(StringAt(item, "timestamp"));
   if (!t) return Malformed(fmt::format("{}: {}", what, t.error().message));
   return *t;
 }

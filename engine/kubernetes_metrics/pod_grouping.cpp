@@ -3,7 +3,7 @@
 #include <optional>
 
 #include "common/quantity.h"
-#include "kube/lease.h"  // kube::ParseRfc3339
+#include "common/rfc3339.h"
 
 namespace cpa::engine::kubernetes_metrics {
 namespace {
@@ -45,7 +45,7 @@ std::optional<ReadyCondition> FindReadyCondition(const JsonValue& pod) {
     if (StringAt(c, "type") != "Ready") continue;
     ReadyCondition out;
     out.status = std::string(StringAt(c, "status"));
-    if (auto t = kube::ParseRfc3339(StringAt(c, "lastTransitionTime"))) out.last_transition = *t;
+    if (auto t = ParseRfc3339(StringAt(c, "lastTransitionTime"))) out.last_transition = *t;
     return out;
   }
   return std::nullopt;
@@ -54,7 +54,7 @@ std::optional<ReadyCondition> FindReadyCondition(const JsonValue& pod) {
 std::optional<TimePoint> StartTime(const JsonValue& pod) {
   const JsonValue* status = FindMember(pod, "status");
   if (status == nullptr) return std::nullopt;
-  auto t = kube::ParseRfc3339(StringAt(*status, "startTime"));
+  auto t = ParseRfc3339(StringAt(*status, "startTime"));
   if (!t) return std::nullopt;
   return *t;
 }

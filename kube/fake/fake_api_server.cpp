@@ -42,6 +42,14 @@ ApiFailure NotFoundResource() {
   return f;
 }
 
+ApiFailure BadRequest(std::string message) {
+  ApiFailure f;
+  f.code = 400;
+  f.reason = "BadRequest";
+  f.message = std::move(message);
+  return f;
+}
+
 ApiFailure MethodNotAllowed() {
   ApiFailure f;
   f.code = 405;
@@ -206,11 +214,7 @@ void FakeApiServerRoutes::HandleResource(const httplib::Request& req, httplib::R
       if (watch == "1" || watch == "true") return HandleWatch(req, res, type, ns);
       int64_t limit = 0;
       if (req.has_param("limit") && !ParseInt64(req.get_param_value("limit"), &limit)) {
-        ApiFailure f;
-        f.code = 400;
-        f.reason = "BadRequest";
-        f.message = "invalid limit";
-        return SendFailure(res, f);
+        return SendFailure(res, BadRequest("invalid limit"));
       }
       return reply_text(
           store.List(type, ns, req.get_param_value("labelSelector"),
@@ -224,11 +228,8 @@ void FakeApiServerRoutes::HandleResource(const httplib::Request& req, httplib::R
   if (method == "POST") {
     if (!name.empty()) return SendFailure(res, MethodNotAllowed());
     if (!body) {
-      ApiFailure f;
-      f.code = 400;
-      f.reason = "BadRequest";
-      f.message = "error decoding the request body: " + body.error().message;
-      return SendFailure(res, f);
+      return SendFailure(res,
+                         BadRequest("error decoding the request body: " + body.error().message));
     }
     return reply(store.Create(type, ns, std::move(*body)), 201);
   }
@@ -237,11 +238,8 @@ void FakeApiServerRoutes::HandleResource(const httplib::Request& req, httplib::R
     if (sub == "scale")
       return reply_text(store.WriteScale(type, ns, name, "", req.body, false), 200);
     if (!body) {
-      ApiFailure f;
-      f.code = 400;
-      f.reason = "BadRequest";
-      f.message = "error decoding the request body: " + body.error().message;
-      return SendFailure(res, f);
+      return SendFailure(res,
+                         BadRequest("error decoding the request body: " + body.error().message));
     }
     return reply(store.Update(type, ns, name, std::move(*body), sub == "status"), 200);
   }
@@ -278,11 +276,7 @@ void FakeApiServerRoutes::HandleWatch(const httplib::Request& req, httplib::Resp
                                       const ResourceType& type, const std::string& ns) {
   auto selector = LabelSelector::Parse(req.get_param_value("labelSelector"));
   if (!selector) {
-    ApiFailure f;
-    f.code = 400;
-    f.reason = "BadRequest";
-    f.message = "unable to parse requirement: " + selector.error().message;
-    return SendFailure(res, f);
+    return SendFailure(res, BadRequest("unable to parse requirement: " + selector.error().message));
   }
   struct WatchState {
     ResourceType type;
@@ -310,11 +304,7 @@ void FakeApiServerRoutes::HandleWatch(const httplib::Request& req, httplib::Resp
   state->last_write = std::chrono::steady_clock::now();
   if (!state->from.empty() && state->from != "0") {
     if (!ParseInt64(state->from, &state->after_rv)) {
-      ApiFailure f;
-      f.code = 400;
-      f.reason = "BadRequest";
-      f.message = fmt::format("invalid resource version: {}", state->from);
-      return SendFailure(res, f);
+      return SendFailure(res, BadRequest(fmt::format("invalid resource version: {}", state->from)));
     }
   }
   FakeApiServer* server = s_;
@@ -407,11 +397,7 @@ void FakeApiServerRoutes::HandlePodMetrics(const httplib::Request& req, httplib:
   }
   auto selector = LabelSelector::Parse(req.get_param_value("labelSelector"));
   if (!selector) {
-    ApiFailure f;
-    f.code = 400;
-    f.reason = "BadRequest";
-    f.message = selector.error().message;
-    return SendFailure(res, f);
+    return SendFailure(res, BadRequest(selector.error().message));
   }
   const std::string now = FormatRfc3339(s_->clock_->Now());
   auto item_json = [&](const JsonValue& pod, const FakeApiServer::PodMetrics& m) {
@@ -470,20 +456,30 @@ void FakeApiServerRoutes::HandleCustomMetrics(const httplib::Request& req, httpl
                                               const std::string& version,
                                               const std::vector<std::string>& rest) {
   if (req.method != "GET") return SendFailure(res, MethodNotAllowed());
-  // namespaces/<ns>/<resource>/<name>/<metric>
-  if (rest.size() != 5 || rest[0] != "namespaces") return SendFailure(res, NotFoundResource());
-  const std::string& ns = rest[1];
-  const std::string& resource = rest[2];
-  const std::string& name = rest[3];
-  const std::string& metric = rest[4];
+  // namespaces/<ns>/<resource>/<name>/<metric>; namespaces/<ns>/metrics/<metric> (a metric of
+  // the Namespace object itself); <resource>/<name>/<metric> (a cluster-scoped object).
+  std::string ns, resource, name, metric;
+  if (rest.size() == 5 && rest[0] == "namespaces") {
+    ns = rest[1];
+    resource = rest[2];
+    name = rest[3];
+    metric = rest[4];
+  } else if (rest.size() == 4 && rest[0] == "namespaces" && rest[2] == "metrics") {
+    ns = rest[1];
+    resource = "namespaces";
+    name = rest[1];
+    metric = rest[3];
+  } else if (rest.size() == 3) {
+    resource = rest[0];
+    name = rest[1];
+    metric = rest[2];
+  } else {
+    return SendFailure(res, NotFoundResource());
+  }
   auto selector = LabelSelector::Parse(req.get_param_value("labelSelector"));
   auto metric_selector = LabelSelector::Parse(req.get_param_value("metricLabelSelector"));
   if (!selector || !metric_selector) {
-    ApiFailure f;
-    f.code = 400;
-    f.reason = "BadRequest";
-    f.message = "invalid selector";
-    return SendFailure(res, f);
+    return SendFailure(res, BadRequest("invalid selector"));
   }
   const std::string now = FormatRfc3339(s_->clock_->Now());
   auto item = [&](const std::string& kind, const std::string& api_version,
@@ -568,11 +564,7 @@ void FakeApiServerRoutes::HandleExternalMetrics(const httplib::Request& req, htt
   const std::string& metric = rest[2];
   auto selector = LabelSelector::Parse(req.get_param_value("labelSelector"));
   if (!selector) {
-    ApiFailure f;
-    f.code = 400;
-    f.reason = "BadRequest";
-    f.message = selector.error().message;
-    return SendFailure(res, f);
+    return SendFailure(res, BadRequest(selector.error().message));
   }
   const std::string now = FormatRfc3339(s_->clock_->Now());
   std::string items;

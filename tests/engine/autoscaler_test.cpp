@@ -231,6 +231,9 @@ struct BadLogicCase {
   const char* message;
 };
 
+// Test names and `--gtest_list_tests` show the case name, not a byte dump of the struct.
+void PrintTo(const BadLogicCase& c, std::ostream* os) { *os << c.name; }
+
 class EngineBadUserLogic : public EngineAutoscaler,
                            public testing::WithParamInterface<BadLogicCase> {};
 

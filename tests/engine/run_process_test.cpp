@@ -13,6 +13,7 @@
 
 #include <httplib.h>
 
+#include "kube/client.h"
 #include "kube/fake/fake_api_server.h"
 #include "store/open_store.h"
 #include "tests/engine/test_paths.h"
@@ -130,6 +131,16 @@ class EngineRunProcess : public testing::Test {
   }
   void SetEvaluation(const std::string& name, const std::string& text) {
     std::ofstream(dir_ / (name + ".json")) << text;
+  }
+  // The port of the REST API the process logs at start-up (0 when it did not within ~10 s).
+  static int ApiPort(Process& p) {
+    for (int i = 0; i < 400; ++i) {
+      std::string out = p.Output();
+      auto at = out.find("REST API listening on http://127.0.0.1:");
+      if (at != std::string::npos) return std::atoi(out.c_str() + at + 39);
+      std::this_thread::sleep_for(25ms);
+    }
+    return 0;
   }
   Process Cpa(std::vector<std::string> args) {
     args.insert(args.begin(), CpaBinary());
@@ -305,13 +316,7 @@ TEST_F(EngineRunProcess, RestApiDryRunScalesNothingAndEvaluationScales) {
                      "interval: 3600000\nstartTime: 3600000\napiConfig: {enabled: true, "
                      "host: 127.0.0.1, port: 0}\n");
   auto p = Cpa({"run", "--config", path});
-  int port = 0;
-  for (int i = 0; i < 400 && port == 0; ++i) {
-    std::string out = p.Output();
-    auto at = out.find("REST API listening on http://127.0.0.1:");
-    if (at != std::string::npos) port = std::atoi(out.c_str() + at + 39);
-    if (port == 0) std::this_thread::sleep_for(25ms);
-  }
+  const int port = ApiPort(p);
   ASSERT_NE(port, 0) << p.Output();
   httplib::Client client("127.0.0.1", port);
   auto dry = client.Post("/api/v1/evaluation?dry_run=true");
@@ -382,6 +387,74 @@ TEST_F(EngineRunProcess, MetricInputCarriesKubernetesMetrics) {
   EXPECT_STREQ(metrics[0]["spec"]["type"].GetString(), "Resource");
   EXPECT_EQ(metrics[0]["resource"]["ready_pod_count"].GetInt(), 2);
   EXPECT_EQ(metrics[0]["resource"]["pod_metrics_info"].MemberCount(), 2u);
+}
+
+}  // namespace
+}  // namespace cpa::engine
+
+namespace cpa::engine {
+namespace {
+
+// `--observe`: the run decides and records, nothing is scaled.
+TEST_F(EngineRunProcess, ObserveFlagDecidesButScalesNothing) {
+  auto p = Cpa({"run", "--once", "--observe", "--config", Config("web")});
+  EXPECT_EQ(p.Wait(20s), 0) << p.Output();
+  EXPECT_EQ(Replicas("web"), 2);
+  EXPECT_NE(p.Output().find("observe mode: would scale Deployment web from 2 to 4 replicas"),
+            std::string::npos)
+      << p.Output();
+}
+
+// An applied scale leaves a SuccessfulRescale Event on the Deployment.
+TEST_F(EngineRunProcess, AppliedScaleIsAnEventOnTheTarget) {
+  auto p = Cpa({"run", "--once", "--config", Config("web")});
+  EXPECT_EQ(p.Wait(20s), 0) << p.Output();
+  kube::ConnectionConfig config;
+  config.server = server_->url();
+  config.token = "s3cret";
+  auto client = kube::Client::Create(config);
+  ASSERT_TRUE(client);
+  auto events = (*client)->List("events.k8s.io/v1", "Event", "default");
+  ASSERT_TRUE(events) << events.error().ToString();
+  std::string notes;
+  for (const auto& e : (*events)["items"].GetArray()) {
+    notes += StringMember(e, "reason") + ": " + StringMember(e, "note") + "\n";
+  }
+  EXPECT_NE(notes.find("SuccessfulRescale: New size: 4; reason: evaluation returned 4"),
+            std::string::npos)
+      << notes;
+}
+
+// --api-* flags override the first config's apiConfig; the store size gauge is set by runs.
+TEST_F(EngineRunProcess, ApiFlagsOverrideApiConfigAndStoreSizeIsExported) {
+  auto path = Config("web", fmt::format("interval: 200\napiConfig: {{enabled: true, host: "
+                                        "0.0.0.0, port: 1}}\nstore: {{path: {}}}\n",
+                                        (dir_ / "history.db").string()));
+  auto p = Cpa({"run", "--config", path, "--api-host", "127.0.0.1", "--api-port", "0"});
+  const int port = ApiPort(p);
+  ASSERT_NE(port, 0) << p.Output();
+  httplib::Client client("127.0.0.1", port);
+  std::string gauge;
+  for (int i = 0; i < 400; ++i) {
+    auto prom = client.Get("/metrics");
+    ASSERT_TRUE(prom);
+    auto at = prom->body.find("\ncpa_store_size_bytes ");
+    if (at != std::string::npos) {
+      gauge = prom->body.substr(at + 22, prom->body.find('\n', at + 1) - at - 22);
+      if (gauge != "0") break;
+    }
+    std::this_thread::sleep_for(25ms);
+  }
+  EXPECT_GT(std::atof(gauge.c_str()), 0.0) << gauge;
+  kill(p.pid, SIGTERM);
+  EXPECT_EQ(p.Wait(10s), 0) << p.Output();
+}
+
+TEST_F(EngineRunProcess, UnreadableApiTokenFileFlagIsAStartError) {
+  auto p = Cpa({"run", "--config", Config("web", "apiConfig: {enabled: true, port: 0}\n"),
+                "--api-token-file", (dir_ / "missing-token").string()});
+  EXPECT_EQ(p.Wait(20s), 2) << p.Output();
+  EXPECT_NE(p.Output().find("--api-token-file"), std::string::npos) << p.Output();
 }
 
 }  // namespace

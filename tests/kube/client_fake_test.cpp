@@ -9,6 +9,12 @@
 #include "tests/kube/test_util.h"
 
 namespace cpa::kube {
+
+// ScalePatch lives in cpa::kube: its printer must be found there (argument-dependent lookup).
+[[maybe_unused]] static void PrintTo(ScalePatch format, std::ostream* os) {
+  *os << (format == ScalePatch::kMerge ? "merge" : "json");
+}
+
 namespace {
 
 using fake::FakeApiServer;
@@ -238,6 +244,9 @@ struct ScalableKind {
   ObjectRef ref;
   const char* selector;
 };
+
+// Test names and `--gtest_list_tests` show the kind, not a byte dump of the struct.
+void PrintTo(const ScalableKind& kind, std::ostream* os) { *os << kind.name; }
 
 class KubeScaleTest : public KubeClientTest,
                       public ::testing::WithParamInterface<std::tuple<ScalableKind, ScalePatch>> {};
@@ -476,6 +485,23 @@ TEST_F(KubeClientTest, MetricsApis) {
   auto missing = client_->GetExternalMetric("fixtures", "nope", "");
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+}
+
+// The custom metrics API's paths for a metric of the Namespace object itself
+// (namespaces/<ns>/metrics/<metric>) and of a cluster-scoped object (<resource>/<name>/<metric>).
+TEST_F(KubeClientTest, ObjectMetricOfANamespaceAndOfAClusterScopedObject) {
+  server_.SetObjectMetric("fixtures", "namespaces", "fixtures", "queue-length", "17");
+  auto ns_metric =
+      client_->GetObjectMetric("fixtures", {"v1", "Namespace", "fixtures"}, "queue-length", "");
+  ASSERT_TRUE(ns_metric) << ns_metric.error().ToString();
+  EXPECT_EQ(Str((*ns_metric)["items"][0], "value"), "17");
+  EXPECT_EQ(Str((*ns_metric)["items"][0]["describedObject"], "kind"), "Namespace");
+
+  server_.SetObjectMetric("", "nodes", "node-1", "load", "3");
+  auto node_metric = client_->GetObjectMetric("fixtures", {"v1", "Node", "node-1"}, "load", "");
+  ASSERT_TRUE(node_metric) << node_metric.error().ToString();
+  EXPECT_EQ(Str((*node_metric)["items"][0], "value"), "3");
+  EXPECT_EQ(Str((*node_metric)["items"][0]["describedObject"], "kind"), "Node");
 }
 
 TEST_F(KubeClientTest, LeasesForLeaderElection) {

@@ -13,6 +13,17 @@ struct Case {
   bool matches;
 };
 
+// Test names and `--gtest_list_tests` show the selector and labels, not a byte dump.
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << '"' << c.selector << "\" on {";
+  const char* sep = "";
+  for (const auto& [k, v] : c.labels) {
+    *os << sep << k << '=' << v;
+    sep = ",";
+  }
+  *os << "} -> " << (c.matches ? "match" : "no match");
+}
+
 class KubeLabelSelectorMatchTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(KubeLabelSelectorMatchTest, Matches) {
