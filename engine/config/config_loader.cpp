@@ -159,7 +159,8 @@ ShellMethodConfig ParseShell(JsonReader& parent) {
   const JsonValue* v = parent.Get("shell");
   JsonReader r(*v, parent.PathOf("shell"), parent.issues());
   if (!r.Valid()) return shell;
-  r.Required("entrypoint");
+  // The original's default: the command runs under /bin/sh (`command: [/metric.sh]`).
+  shell.entrypoint = "/bin/sh";
   r.String("entrypoint", shell.entrypoint);
   r.StringList("command", shell.command);
   r.Bool("logStderr", shell.log_stderr);
@@ -443,8 +444,8 @@ Config ParseConfig(const JsonValue& root, ConfigIssues& issues, bool require_tar
                    fmt::format("must be a list of MetricSpec, got {}", Describe(*specs)));
     } else {
       for (rapidjson::SizeType i = 0; i < specs->Size(); ++i) {
-        auto spec =
-            ParseMetricSpec((*specs)[i], fmt::format("kubernetesMetricSpecs[{}]", i), issues);
+        auto spec = ParseMetricSpec((*specs)[i], fmt::format("kubernetesMetricSpecs[{}]", i),
+                                    issues, TargetValues::kOptional);
         if (spec) c.kubernetes_metric_specs.push_back(*spec);
       }
     }
