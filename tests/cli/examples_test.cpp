@@ -77,6 +77,19 @@ TEST_F(CliExamplesTest, PythonCustomAutoscalerScalesToTheNumPodsLabel) {
   EXPECT_EQ(Replicas("hello-kubernetes"), 3);
 }
 
+TEST_F(CliExamplesTest, LocalConfigOfTheGettingStartedRunsAsIs) {
+  AddDeployment("hello-kubernetes", 1, R"("numPods":"2")");
+  // Run from the repository root, as the README says; only the API port is moved off 5000.
+  CliResult run =
+      RunCpa({"run", "--once", "--config", "examples/python-custom-autoscaler/config-local.yaml",
+              "--kubeconfig", kubeconfig_},
+             scratch_, std::chrono::seconds(60), {R"(apiConfig={"port": 0})"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(Replicas("hello-kubernetes"), 2);
+  EXPECT_NE(run.err.find("decided 2 replicas (current 1, evaluated 2); scaled"), std::string::npos)
+      << run.err;
+}
+
 TEST_F(CliExamplesTest, PythonCustomAutoscalerWithoutTheLabelScalesNothing) {
   AddDeployment("hello-kubernetes", 2);
   CliResult run = RunOnce(
