@@ -514,7 +514,7 @@ LoadResult LoadConfig(const LoadOptions& options) {
   } else if (auto env_path = options.env ? options.env(kConfigPathEnv) : std::nullopt) {
     path = *env_path;
   } else {
-    path = std::string(kDefaultConfigPath);
+    path = options.default_path;
     explicit_path = false;
   }
   std::ifstream in(path, std::ios::binary);
@@ -527,12 +527,13 @@ LoadResult LoadConfig(const LoadOptions& options) {
     }
     // No file at the default path: defaults and env only (a config given wholly by env vars).
     auto result = LoadConfigFromText("{}", "", options);
-    if (result) {
-      result->warnings.insert(result->warnings.begin(),
-                              ConfigIssue{"", fmt::format("no config file at {}; using defaults "
-                                                          "and env vars",
-                                                          path)});
-    }
+    // The warning matters most when validation then fails (`metric: is required`): it says
+    // why everything is missing.
+    ConfigIssue missing{"", fmt::format("no config file at {} (set --config or env configPath); "
+                                        "using defaults and env vars",
+                                        path)};
+    auto& warnings = result ? result->warnings : result.error().warnings;
+    warnings.insert(warnings.begin(), std::move(missing));
     return result;
   }
   std::stringstream buffer;
