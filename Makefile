@@ -3,8 +3,9 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 JOBS ?= 2
 CMAKE_FLAGS ?=
+PREFIX ?= /usr/local
 
-.PHONY: all deps configure build test demo asan tsan coverage bench format format-check tidy clean
+.PHONY: all deps configure build install test demo asan tsan coverage bench format format-check tidy clean
 
 all: build
 
@@ -16,6 +17,10 @@ configure: deps
 
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Installs cpa and cpa-fake-apiserver into $(PREFIX)/bin (default /usr/local).
+install: build
+	@cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 
 test: build
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 300

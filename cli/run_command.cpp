@@ -183,7 +183,20 @@ int RunAutoscalers(const RunOptions& opts) {
   if (opts.once) {
     int failures = 0;
     for (auto& a : autoscalers) {
-      if (!a->Run(engine::RunType::kScaler)) ++failures;
+      auto run = a->Run(engine::RunType::kScaler);
+      if (!run) {
+        ++failures;  // the failure is logged by the run
+        continue;
+      }
+      // --once always says what it decided, whatever the verbosity.
+      if (run->decision) {
+        const auto& d = *run->decision;
+        log::Info("autoscaler {}: decided {} replicas (current {}, evaluated {}){}", a->id(),
+                  d.target_replicas, d.current_replicas, d.evaluated_replicas,
+                  d.disabled  ? "; autoscaling disabled (0 replicas)"
+                  : d.applied ? "; scaled"
+                              : "; unchanged");
+      }
     }
     return failures == 0 ? kExitOk : kExitFailure;
   }
