@@ -56,4 +56,9 @@ tidy: configure
 	@git ls-files '*.cpp' | grep -v '^tests/\|^bench/' | xargs clang-tidy -p $(BUILD_DIR) --quiet
 
 clean:
-	@rm -rf build build-asan build-tsan build-coverage
+	@rm -rf build build-asan build-tsan build-coverage build-static
+
+# Relocatable cpa bundle (binary + its libraries, $ORIGIN rpath) in build-static/dist/.
+.PHONY: static
+static: deps
+	@scripts/static.sh build-static build-static/dist
