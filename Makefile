@@ -62,3 +62,9 @@ clean:
 .PHONY: static
 static: deps
 	@scripts/static.sh build-static build-static/dist
+
+# Container images (minimal, operator, python), built offline with buildah; IMAGES_FLAGS="--root DIR"
+# keeps them in a private storage.
+.PHONY: images
+images: static
+	@scripts/images.sh $(IMAGES_FLAGS)
