@@ -68,3 +68,8 @@ static: deps
 .PHONY: images
 images: static
 	@scripts/images.sh $(IMAGES_FLAGS)
+
+# The docs site (mkdocs.yml) in build/site, with every internal Markdown link checked.
+.PHONY: docs
+docs: deps
+	@mkdocs build --strict --quiet && scripts/check-links.py && echo "docs: build/site/index.html"
