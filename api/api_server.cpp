@@ -372,6 +372,10 @@ struct ApiServer::Impl {
     }
     w.Key("dryRun");
     w.Bool(*dry);
+    if (outcome->audit) {  // built-in evaluators: why (autoscalers/hpa/README.md)
+      w.Key("audit");
+      outcome->audit->Accept(w);
+    }
     w.EndObject();
     SendJson(res, 200, buf.GetString());
   }

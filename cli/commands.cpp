@@ -3,8 +3,10 @@
 namespace cpa::cli {
 
 void RegisterCommands(CLI::App& app, int& exit_code) {
+  RegisterBuiltinEvaluators();
   // Sorted by name; each capability adds its line here.
   RegisterConfigCommand(app, exit_code);
+  RegisterEvaluateCommand(app, exit_code);
   RegisterForecastCommand(app, exit_code);
   RegisterHistoryCommand(app, exit_code);
   RegisterOperatorCommand(app, exit_code);

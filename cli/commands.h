@@ -12,9 +12,12 @@ inline constexpr int kExitFailure = 1;
 inline constexpr int kExitInvalidConfig = 2;
 
 void RegisterCommands(CLI::App& app, int& exit_code);
+// Registers the built-in evaluators' method types (hpa, ...); idempotent.
+void RegisterBuiltinEvaluators();
 
 void RegisterVersionCommand(CLI::App& app, int& exit_code);
 void RegisterConfigCommand(CLI::App& app, int& exit_code);
+void RegisterEvaluateCommand(CLI::App& app, int& exit_code);
 void RegisterForecastCommand(CLI::App& app, int& exit_code);
 void RegisterHistoryCommand(CLI::App& app, int& exit_code);
 void RegisterOperatorCommand(CLI::App& app, int& exit_code);

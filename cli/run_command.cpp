@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "engine/autoscaler.h"
 #include "engine/config/config_loader.h"
+#include "engine/config/method_types.h"
 #include "engine/kube_cluster.h"
 #include "engine/methods/method_registry.h"
 #include "engine/scheduler.h"
@@ -153,6 +154,8 @@ int RunAutoscalers(const RunOptions& opts) {
     for (auto [name, method_config, slot] :
          {std::tuple{"metric", &c.metric, &options.metric},
           std::tuple{"evaluate", &c.evaluate, &options.evaluate}}) {
+      // A built-in evaluator (evaluate.type: hpa) has no metric/evaluate methods to time.
+      if (config::IsBuiltinEvaluator(c.evaluate.type)) break;
       auto method = engine::CreateMethod(*method_config, name);
       if (!method) {
         log::Error("cannot create the {} method: {}", name, method.error().message);

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "common/log.h"
+#include "engine/config/method_types.h"
 #include "engine/kubernetes_metrics/gatherer.h"
 #include "engine/methods/method_registry.h"
 #include "engine/stages/evaluate_stage.h"
@@ -51,14 +52,26 @@ Result<std::unique_ptr<Autoscaler>> Autoscaler::Create(config::Config config, Cl
     return OkStatus();
   };
   const auto& c = a->config_;
-  if (options.metric) {
+  const config::MethodTypeInfo* evaluate_type = config::FindMethodType(c.evaluate.type);
+  if (!options.evaluate && evaluate_type != nullptr && evaluate_type->create_evaluator) {
+    if (options.kube_api == nullptr) {
+      return MakeErrorF(ErrorCode::kInvalidArgument,
+                        "evaluate.type {} gathers Kubernetes metrics but no Kubernetes API client "
+                        "was given",
+                        c.evaluate.type);
+    }
+    EvaluatorFactoryContext context{c, a->id_, options.store, options.history_seed};
+    auto evaluator = evaluate_type->create_evaluator(c.evaluate, context);
+    if (!evaluator) return std::unexpected(evaluator.error().WithContext("evaluate"));
+    a->evaluator_ = std::move(*evaluator);
+  } else if (options.metric) {
     a->metric_ = std::move(options.metric);
   } else {
     CPA_RETURN_IF_ERROR(make(c.metric, "metric", a->metric_));
   }
   if (options.evaluate) {
     a->evaluate_ = std::move(options.evaluate);
-  } else {
+  } else if (!a->evaluator_) {
     CPA_RETURN_IF_ERROR(make(c.evaluate, "evaluate", a->evaluate_));
   }
   CPA_RETURN_IF_ERROR(make(c.pre_metric, "preMetric", a->hooks_.pre_metric));
@@ -104,6 +117,21 @@ std::expected<std::vector<Metric>, StageError> Autoscaler::GatherMetrics(RunType
   log::ScopedContext context("autoscaler " + id_);
   auto target = ResolveTarget();
   if (!target) return std::unexpected(target.error());
+  if (evaluator_) {
+    // A built-in evaluator's metrics: one per spec of its plan, the gathered data as JSON.
+    auto gathered = GatherForEvaluator(*target, run_type, stop);
+    if (!gathered) return std::unexpected(gathered.error());
+    std::vector<Metric> metrics;
+    for (const auto& g : *gathered) {
+      JsonDocument doc;
+      if (g.metric) {
+        doc.CopyFrom(kubernetes_metrics::ToJson(*g.metric, doc.GetAllocator()), doc.GetAllocator());
+      }
+      metrics.push_back({std::string(config::MetricSourceTypeName(g.spec.type)),
+                         g.metric ? ToJson(doc) : "error: " + g.error->ToString()});
+    }
+    return metrics;
+  }
   auto k8s = KubernetesMetrics(*target);
   if (!k8s) return std::unexpected(k8s.error());
   GatherStage gather(config_.run_mode, metric_parallelism_, *metric_, hooks_);
@@ -133,6 +161,7 @@ std::expected<void, StageError> Autoscaler::RunStages(RunResult& result, std::st
   if (!target) return std::unexpected(target.error());
   log::V(2, "stage target: {} pods, {} replicas ({:.1f} ms)", target->pods.size(),
          target->current_replicas, timer.Lap());
+  if (evaluator_) return RunBuiltin(result, *target, stop);
   auto k8s = KubernetesMetrics(*target);
   if (!k8s) return std::unexpected(k8s.error());
   GatherStage gather(config_.run_mode, metric_parallelism_, *metric_, hooks_);
@@ -176,6 +205,82 @@ std::expected<void, StageError> Autoscaler::RunStages(RunResult& result, std::st
   log::V(1, "autoscaler {}: run ({}) done: {} metrics, evaluated {}, current {}, target {}", id_,
          RunTypeName(run_type), result.metrics.size(), decision->evaluated_replicas,
          decision->current_replicas, decision->target_replicas);
+  return {};
+}
+
+std::expected<std::vector<GatheredMetric>, StageError> Autoscaler::GatherForEvaluator(
+    const TargetState& target, RunType run_type, std::stop_token stop) {
+  JsonDocument hook_input;
+  const bool hooked = hooks_.pre_metric || hooks_.post_metric;
+  if (hooked) hook_input = GatherStage::MetricInput(*target.object, run_type);
+  if (auto r = RunHook(hooks_.pre_metric.get(), "preMetric", hook_input, stop); !r) {
+    return std::unexpected(r.error());
+  }
+  const auto& plan = evaluator_->Plan();
+  const TimePoint now = clock_.Now();
+  std::vector<GatheredMetric> gathered;
+  gathered.reserve(plan.specs.size());
+  for (const auto& spec : plan.specs) {
+    GatheredMetric g{spec, std::nullopt, std::nullopt};
+    auto m =
+        GatherKubernetesMetric(*kube_api_, spec, config_.namespace_, target, plan.periods, now);
+    if (m) {
+      g.metric = std::move(*m);
+    } else {
+      log::Warning("autoscaler {}: metric {} ({}) could not be read: {}", id_, gathered.size(),
+                   config::MetricSourceTypeName(spec.type), m.error().ToString());
+      g.error = m.error();
+    }
+    gathered.push_back(std::move(g));
+  }
+  if (hooks_.post_metric) {
+    auto& a = hook_input.GetAllocator();
+    JsonValue k8s(rapidjson::kArrayType);
+    for (const auto& g : gathered) {
+      if (g.metric) k8s.PushBack(kubernetes_metrics::ToJson(*g.metric, a), a);
+    }
+    hook_input.AddMember("kubernetesMetrics", k8s, a);
+    hook_input.AddMember("metrics", JsonValue(rapidjson::kArrayType), a);
+    if (auto r = RunHook(hooks_.post_metric.get(), "postMetric", hook_input, stop); !r) {
+      return std::unexpected(r.error());
+    }
+  }
+  return gathered;
+}
+
+std::expected<void, StageError> Autoscaler::RunBuiltin(RunResult& result, const TargetState& target,
+                                                       std::stop_token stop) {
+  const RunType run_type = result.run_type;
+  const bool dry_run = run_type == RunType::kApiDryRun;
+  auto gathered = GatherForEvaluator(target, run_type, stop);
+  if (!gathered) return std::unexpected(gathered.error());
+  EvaluatorInput input{target, *gathered, clock_.Now(), run_type, !dry_run};
+  auto out = EvaluateStage::RunBuiltin(*evaluator_, input, hooks_, stop);
+  if (!out) return std::unexpected(out.error());
+  result.metrics = std::move(out->metrics);
+  result.evaluation = out->evaluation;
+  result.decision = out->decision;
+  result.audit = out->audit;
+  if (out->audit && log::Verbosity() >= 1) log::V(1, "autoscaler {}: {}", id_, ToJson(*out->audit));
+  if (result.decision->disabled) {
+    log::Info(
+        "autoscaler {}: target has 0 replicas and minReplicas is {}: autoscaling disabled "
+        "for this run",
+        id_, config_.min_replicas);
+  } else if (!dry_run) {
+    ScaleStage scale(config_, cluster_, hooks_);
+    if (auto s = scale.Run(target, *result.evaluation, *result.decision, run_type, stop); !s) {
+      return std::unexpected(s.error());
+    }
+    if (result.decision->applied) {
+      evaluator_->Scaled(clock_.Now(), result.decision->current_replicas,
+                         result.decision->target_replicas);
+      log::Info("autoscaler {}: scaled {} {} from {} to {} replicas (evaluated {})", id_,
+                config_.scale_target_ref->kind, config_.scale_target_ref->name,
+                result.decision->current_replicas, result.decision->target_replicas,
+                result.decision->evaluated_replicas);
+    }
+  }
   return {};
 }
 

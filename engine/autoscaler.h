@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "engine/cluster.h"
 #include "engine/config/config.h"
+#include "engine/methods/evaluator.h"
 #include "engine/methods/method.h"
 #include "engine/run_types.h"
 #include "engine/stages/decision_history.h"
@@ -36,6 +37,9 @@ struct AutoscalerOptions {
   // In-process methods used instead of the config's metric/evaluate (embedding, benchmarks).
   std::unique_ptr<Method> metric;
   std::unique_ptr<Method> evaluate;
+  // Built-in evaluators (evaluate.type: hpa): history to start from instead of the store's
+  // (`cpa evaluate` snapshots). Must outlive Create().
+  const EvaluatorHistorySeed* history_seed = nullptr;
 };
 
 class Autoscaler {
@@ -61,6 +65,11 @@ class Autoscaler {
   std::expected<std::optional<JsonDocument>, StageError> KubernetesMetrics(
       const TargetState& target);
   std::expected<void, StageError> RunStages(RunResult& result, std::stop_token stop);
+  // The stages with a built-in evaluator (evaluator.h): Kubernetes gatherer, evaluator, scale.
+  std::expected<std::vector<GatheredMetric>, StageError> GatherForEvaluator(
+      const TargetState& target, RunType run_type, std::stop_token stop);
+  std::expected<void, StageError> RunBuiltin(RunResult& result, const TargetState& target,
+                                             std::stop_token stop);
   // The record step: one transaction per run; a failure is logged, never fails the run.
   void Record(const RunResult& result, const StageError* error);
 
@@ -71,6 +80,7 @@ class Autoscaler {
   int metric_parallelism_ = 4;
   std::unique_ptr<Method> metric_;
   std::unique_ptr<Method> evaluate_;
+  std::unique_ptr<Evaluator> evaluator_;  // built-in evaluator; then metric_/evaluate_ are unset
   Hooks hooks_;
   std::unique_ptr<DecisionHistory> history_;
   store::Store* store_ = nullptr;

@@ -28,6 +28,7 @@ Result<TargetState> KubeCluster::GetTarget(const config::ScaleTargetRef& ref,
   TargetState state;
   state.object = std::make_shared<const JsonDocument>(std::move(*object));
   state.current_replicas = scale->replicas;
+  state.status_replicas = scale->status_replicas;
   state.selector = scale->selector;
   if (!state.selector.empty()) {
     auto pods = api_.ListPods(name_space, state.selector);

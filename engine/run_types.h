@@ -21,7 +21,8 @@ std::string_view RunTypeName(RunType type);  // "scaler", "api", "api_dry_run"
 // The scale target as read at the start of a run.
 struct TargetState {
   std::shared_ptr<const JsonDocument> object;  // the target resource as the API returns it
-  int current_replicas = 0;                    // from its /scale subresource
+  int current_replicas = 0;                    // from its /scale subresource (spec.replicas)
+  int status_replicas = 0;                     // /scale status.replicas (observed)
   std::string selector;                        // scale.status.selector ("" when none)
   std::vector<std::shared_ptr<const JsonDocument>> pods;  // sorted by name (StatefulSet: ordinal)
 };
@@ -51,6 +52,8 @@ struct RunResult {
   std::vector<Metric> metrics;
   std::optional<Evaluation> evaluation;
   std::optional<ScaleDecision> decision;
+  // Built-in evaluators: why this decision (engine/methods/evaluator.h); null otherwise.
+  std::shared_ptr<const JsonDocument> audit;
 };
 
 // Names the stage a failure happened in: "target", "metric", "evaluate", "stabilize", "scale",

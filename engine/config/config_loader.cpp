@@ -427,7 +427,21 @@ Config ParseConfig(const JsonValue& root, ConfigIssues& issues, bool require_tar
     issues.Error("runMode",
                  fmt::format("must be \"per-pod\" or \"per-resource\", got \"{}\"", run_mode));
   }
-  if (auto m = ParseMethod(r, "metric", MethodRole::kMetric, true)) c.metric = *m;
+  // A built-in evaluator (evaluate.type: hpa) gathers its own metrics: `metric` is optional.
+  bool builtin_evaluator = false;
+  if (const JsonValue* ev = FindMember(root, "evaluate"); ev != nullptr && ev->IsObject()) {
+    const JsonValue* type = FindMember(*ev, "type");
+    builtin_evaluator =
+        type != nullptr && type->IsString() && IsBuiltinEvaluator(type->GetString());
+  }
+  if (auto m = ParseMethod(r, "metric", MethodRole::kMetric, !builtin_evaluator)) {
+    c.metric = *m;
+    if (builtin_evaluator) {
+      issues.Warning("metric",
+                     "ignored: a built-in evaluator gathers its metrics from the "
+                     "Kubernetes metrics APIs");
+    }
+  }
   if (auto m = ParseMethod(r, "evaluate", MethodRole::kEvaluate, true)) c.evaluate = *m;
   c.pre_metric = ParseMethod(r, "preMetric", MethodRole::kHook, false);
   c.post_metric = ParseMethod(r, "postMetric", MethodRole::kHook, false);

@@ -1,5 +1,7 @@
 #include "engine/kubernetes_metrics/gatherer.h"
 
+#include <limits>
+
 #include "common/log.h"
 #include "engine/kubernetes_metrics/metrics_api.h"
 
@@ -143,7 +145,14 @@ Result<ValueMetric> GatherExternal(kube::Api& api, const std::string& ns,
                       context);
   }
   int64_t total = 0;
-  for (const auto& item : *items) total += item.value;
+  for (const auto& item : *items) {
+    // Saturates on overflow, as the HPA caps the sum at MaxInt64.
+    if (__builtin_add_overflow(total, item.value, &total)) {
+      total = item.value > 0 ? std::numeric_limits<int64_t>::max()
+                             : std::numeric_limits<int64_t>::min();
+      break;
+    }
+  }
   ValueMetric m;
   m.timestamp = items->front().timestamp;
   if (source.target.type == config::MetricTargetType::kAverageValue) {

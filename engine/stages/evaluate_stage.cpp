@@ -62,4 +62,42 @@ std::expected<Evaluation, StageError> EvaluateStage::Run(const TargetState& targ
   return *evaluation;
 }
 
+std::expected<EvaluatorOutput, StageError> EvaluateStage::RunBuiltin(Evaluator& evaluator,
+                                                                     const EvaluatorInput& input,
+                                                                     Hooks& hooks,
+                                                                     std::stop_token stop) {
+  const bool hooked = hooks.pre_evaluate || hooks.post_evaluate;
+  JsonDocument hook_input(rapidjson::kObjectType);
+  if (hooked) {
+    auto& a = hook_input.GetAllocator();
+    hook_input.AddMember("metrics", JsonValue(rapidjson::kArrayType), a);
+    if (input.target.object) {
+      hook_input.AddMember("resource", JsonValue(*input.target.object, a), a);
+    }
+    hook_input.AddMember("runType", JsonString(RunTypeName(input.run_type), a), a);
+    JsonValue k8s(rapidjson::kArrayType);
+    for (const auto& m : input.metrics) {
+      if (m.metric) k8s.PushBack(kubernetes_metrics::ToJson(*m.metric, a), a);
+    }
+    hook_input.AddMember("kubernetesMetrics", k8s, a);
+  }
+  if (auto r = RunHook(hooks.pre_evaluate.get(), "preEvaluate", hook_input, stop); !r) {
+    return std::unexpected(r.error());
+  }
+  auto out = evaluator.Evaluate(input);
+  if (!out) return std::unexpected(StageError{"evaluate", out.error()});
+  log::V(3, "evaluation: targetReplicas {}", out->evaluation.target_replicas);
+  if (hooks.post_evaluate) {
+    auto& a = hook_input.GetAllocator();
+    JsonValue ev(rapidjson::kObjectType);
+    ev.AddMember("targetReplicas", out->decision.target_replicas, a);
+    hook_input.AddMember("evaluation", ev, a);
+    if (out->audit) hook_input.AddMember("audit", JsonValue(*out->audit, a), a);
+    if (auto r = RunHook(hooks.post_evaluate.get(), "postEvaluate", hook_input, stop); !r) {
+      return std::unexpected(r.error());
+    }
+  }
+  return std::move(*out);
+}
+
 }  // namespace cpa::engine

@@ -1,0 +1,70 @@
+// The built-in evaluator `hpa`: the Kubernetes HPA algorithm (v1.33+) as an engine::Evaluator.
+//
+// One Evaluate() is one upstream reconcile: the initial recommendation, the current-replicas
+// range checks, the raw proposal (replica_calculator.h), the normalization (normalize.h) with
+// the history (hpa_history.h: the store when the autoscaler has one, else memory), and an audit
+// {"desiredReplicas", "currentReplicas", "recommendation", "metrics", "conditions", "reason",
+// ...} of the decision. EvaluateHpa() is the same decision for callers without an engine (the
+// phpa, the experiment harness). Not thread-safe: the engine serializes calls (evaluator.h).
+#pragma once
+
+#include <memory>
+
+#include "autoscalers/hpa/hpa_history.h"
+#include "autoscalers/hpa/hpa_options.h"
+#include "autoscalers/hpa/normalize.h"
+#include "autoscalers/hpa/replica_calculator.h"
+#include "engine/methods/evaluator.h"
+
+namespace cpa::hpa {
+
+// What one reconcile decided.
+struct HpaDecision {
+  int current_replicas = 0;
+  int recommendation = 0;    // pre-normalization desired replicas (recorded in the history)
+  bool recommended = false;  // false: no recommendation was computed (disabled, out of range,
+                             // invalid metrics); nothing was recorded
+  int desired_replicas = 0;  // the final count
+  bool disabled = false;     // current 0 with minReplicas != 0
+  std::optional<Proposal> proposal;
+  std::optional<Normalization> normalization;
+  std::vector<Condition> conditions;  // AbleToScale, ScalingActive, ScalingLimited (as set)
+  std::string reason;
+};
+
+// One reconcile over typed inputs. `record` adds the recommendation (and the first-seen one) to
+// the history.
+Result<HpaDecision> EvaluateHpa(const HpaOptions& options, const engine::TargetState& target,
+                                const std::vector<engine::GatheredMetric>& metrics, TimePoint now,
+                                HpaHistory& history, bool record);
+// The audit document of a decision (the `cpa evaluate` output and the API's "audit").
+JsonDocument DecisionToJson(const HpaDecision& decision, const HpaOptions& options);
+
+class HpaEvaluator final : public engine::Evaluator {
+ public:
+  HpaEvaluator(HpaOptions options, std::unique_ptr<HpaHistory> history);
+  const engine::GatherPlan& Plan() const override { return plan_; }
+  Result<engine::EvaluatorOutput> Evaluate(const engine::EvaluatorInput& input) override;
+  void Scaled(TimePoint at, int from, int to) override;
+
+  const HpaOptions& options() const { return options_; }
+  HpaHistory& history() { return *history_; }
+
+  // The factory of the method type (store-backed history when the context has a store).
+  static Result<std::unique_ptr<engine::Evaluator>> Create(
+      const config::MethodConfig& config, const engine::EvaluatorFactoryContext& context);
+
+ private:
+  HpaOptions options_;
+  std::unique_ptr<HpaHistory> history_;
+  engine::GatherPlan plan_;
+};
+
+// The GatherPlan of a set of options (the phpa reuses it).
+engine::GatherPlan PlanOf(const HpaOptions& options);
+
+// Registers the `hpa` method type (config::RegisterMethodType). The cli/ composition root calls
+// it once before loading any config; a second call is an error.
+Status RegisterHpaMethodType();
+
+}  // namespace cpa::hpa
