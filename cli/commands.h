@@ -21,6 +21,8 @@ void RegisterEvaluateCommand(CLI::App& app, int& exit_code);
 void RegisterForecastCommand(CLI::App& app, int& exit_code);
 void RegisterHistoryCommand(CLI::App& app, int& exit_code);
 void RegisterOperatorCommand(CLI::App& app, int& exit_code);
+void RegisterReplayCommand(CLI::App& app, int& exit_code);
 void RegisterRunCommand(CLI::App& app, int& exit_code);
+void RegisterTuneCommand(CLI::App& app, int& exit_code);
 
 }  // namespace cpa::cli
