@@ -3,8 +3,9 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 JOBS ?= 2
 CMAKE_FLAGS ?=
+PREFIX ?= /usr/local
 
-.PHONY: all deps configure build test demo asan tsan coverage bench format format-check tidy clean
+.PHONY: all deps configure build install test demo asan tsan coverage bench format format-check tidy clean
 
 all: build
 
@@ -16,6 +17,10 @@ configure: deps
 
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Installs cpa and cpa-fake-apiserver into $(PREFIX)/bin (default /usr/local).
+install: build
+	@cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 
 test: build
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 300
@@ -51,4 +56,20 @@ tidy: configure
 	@git ls-files '*.cpp' | grep -v '^tests/\|^bench/' | xargs clang-tidy -p $(BUILD_DIR) --quiet
 
 clean:
-	@rm -rf build build-asan build-tsan build-coverage
+	@rm -rf build build-asan build-tsan build-coverage build-static
+
+# Relocatable cpa bundle (binary + its libraries, $ORIGIN rpath) in build-static/dist/.
+.PHONY: static
+static: deps
+	@scripts/static.sh build-static build-static/dist
+
+# Container images (minimal, operator, python), built offline with buildah; IMAGES_FLAGS="--root DIR"
+# keeps them in a private storage.
+.PHONY: images
+images: static
+	@scripts/images.sh $(IMAGES_FLAGS)
+
+# The docs site (mkdocs.yml) in build/site, with every internal Markdown link checked.
+.PHONY: docs
+docs: deps
+	@mkdocs build --strict --quiet && scripts/check-links.py && echo "docs: build/site/index.html"

@@ -13,17 +13,21 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/plot.h"
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/json.h"
-#include "common/rfc3339.h"
 #include "models/fit.h"
 #include "models/holt_winters.h"
 #include "models/linear_regression.h"
+#include "store/series_input.h"
 #include "store/sqlite_store.h"
+#include "store/time_text.h"
 
 namespace cpa::cli {
 namespace {
@@ -36,7 +40,7 @@ struct ForecastOptions {
   std::string model = "holt-winters";
   std::string trend = "add";
   bool damped = false;
-  std::string seasonal = "add";
+  std::string seasonal = "auto";  // add with --season-length, else none
   int season_length = 0;
   double alpha = 0.5;
   double beta = 0.1;
@@ -54,6 +58,8 @@ struct ForecastOptions {
   int history_size = 0;
   std::optional<double> look_ahead;
   std::string output = "csv";
+  std::string column;
+  std::string plot;
   bool show_initial = false;
 };
 
@@ -84,62 +90,6 @@ std::optional<double> ParseNumber(std::string_view s) {
   return v;
 }
 
-// "2026-11-28T12:00:00Z", "2026-11-28T12:00:00.250+01:00", "2026-11-28 12:00:00" (UTC), as
-// seconds since the Unix epoch.
-std::optional<double> ParseRfc3339Seconds(std::string_view s) {
-  auto t = ParseRfc3339(Trim(s), {.allow_space_separator = true, .allow_missing_zone = true});
-  if (!t) return std::nullopt;
-  return std::chrono::duration<double>(t->time_since_epoch()).count();
-}
-
-// Reads `timestamp,value` rows; a first row that does not parse is taken as a header; blank
-// lines and lines starting with '#' are skipped. Timestamps must not decrease.
-Result<Series> ReadCsv(std::istream& in, const std::string& name) {
-  Series series;
-  std::string line;
-  int line_number = 0;
-  bool first_data_line = true;
-  while (std::getline(in, line)) {
-    ++line_number;
-    std::string_view view = Trim(line);
-    if (view.empty() || view.front() == '#') continue;
-    const size_t comma = view.find(',');
-    if (comma == std::string_view::npos) {
-      return MakeErrorF(ErrorCode::kInvalidArgument,
-                        "{}:{}: expected `timestamp,value`, got \"{}\"", name, line_number, view);
-    }
-    const std::string_view ts = Trim(view.substr(0, comma));
-    const std::string_view value_text = Trim(view.substr(comma + 1));
-    std::optional<double> t = ParseNumber(ts);
-    bool rfc = false;
-    if (!t) {
-      t = ParseRfc3339Seconds(ts);
-      rfc = t.has_value();
-    }
-    const std::optional<double> v = ParseNumber(value_text);
-    if (!t || !v) {
-      if (first_data_line) {  // a header row
-        first_data_line = false;
-        continue;
-      }
-      return MakeErrorF(ErrorCode::kInvalidArgument,
-                        "{}:{}: cannot parse `{}` as `timestamp,value` (timestamp: seconds since "
-                        "the epoch or RFC 3339; value: a number)",
-                        name, line_number, view);
-    }
-    first_data_line = false;
-    if (!series.times.empty() && *t < series.times.back()) {
-      return MakeErrorF(ErrorCode::kInvalidArgument,
-                        "{}:{}: timestamps must not decrease ({} after {})", name, line_number, *t,
-                        series.times.back());
-    }
-    series.rfc3339 = series.rfc3339 || rfc;
-    series.times.push_back(*t);
-    series.values.push_back(*v);
-  }
-  return series;
-}
-
 Result<std::vector<double>> ParseList(const std::string& text, std::string_view what) {
   std::vector<double> out;
   std::stringstream stream(text);
@@ -166,12 +116,14 @@ double Step(const std::vector<double>& times) {
 std::string FormatTime(double t, bool rfc3339) {
   if (!rfc3339) return fmt::format("{}", t);
   const auto ms = static_cast<int64_t>(std::llround(t * 1000.0));
-  return FormatRfc3339(FromUnixMillis(ms));
+  return store::FormatTime(FromUnixMillis(ms));
 }
 
 struct Output {
   std::vector<std::pair<double, double>> forecast;  // (time, value)
-  JsonDocument summary{rapidjson::kObjectType};     // model settings, params, SSE, metrics
+  std::vector<double> fitted;                       // one-step predictions of the history
+  std::string verdict;  // one line for people (after --fit), empty otherwise
+  JsonDocument summary{rapidjson::kObjectType};  // model settings, params, SSE, metrics
 };
 
 void AddNumber(JsonValue& object, std::string_view key, double v, JsonAllocator& a) {
@@ -225,7 +177,9 @@ Result<Output> RunHoltWintersModel(const ForecastOptions& opts, const Series& se
   models::HoltWintersOptions o;
   auto trend = models::ParseTrend(opts.trend);
   if (!trend) return std::unexpected(trend.error());
-  auto seasonal = models::ParseSeasonal(opts.seasonal);
+  const std::string seasonal_name =
+      opts.seasonal != "auto" ? opts.seasonal : (opts.season_length > 0 ? "add" : "none");
+  auto seasonal = models::ParseSeasonal(seasonal_name);
   if (!seasonal) return std::unexpected(seasonal.error());
   auto init = models::ParseInitialization(opts.initialization);
   if (!init) return std::unexpected(init.error());
@@ -306,6 +260,21 @@ Result<Output> RunHoltWintersModel(const ForecastOptions& opts, const Series& se
   for (int h = 1; h <= opts.horizon; ++h) {
     out.forecast.emplace_back(last + h * step, result.forecast[static_cast<size_t>(h - 1)]);
   }
+  out.fitted = result.fitted;
+  if (fit && fit->holdout) {
+    out.verdict = fmt::format("fitted alpha={:.3g}", o.params.alpha);
+    if (o.HasTrend()) out.verdict += fmt::format(" beta={:.3g}", o.params.beta);
+    if (o.HasSeasonal()) out.verdict += fmt::format(" gamma={:.3g}", o.params.gamma);
+    out.verdict += fmt::format(": hold-out RMSE {:.4g} over the last {} points", fit->holdout->rmse,
+                               fit->holdout->count);
+    if (fit->baseline_holdout && std::isfinite(fit->baseline_holdout->rmse) &&
+        fit->baseline_holdout->rmse > 0) {
+      const double change = 1.0 - fit->holdout->rmse / fit->baseline_holdout->rmse;
+      out.verdict +=
+          fmt::format(", {:.0f}% {} than {} (RMSE {:.4g})", std::abs(change) * 100.0,
+                      change >= 0 ? "lower" : "higher", opts.baseline, fit->baseline_holdout->rmse);
+    }
+  }
 
   AddString(out.summary, "model", "holt-winters", a);
   AddString(out.summary, "trend", models::TrendName(o.trend), a);
@@ -359,84 +328,62 @@ void PrintCsvSummary(const JsonValue& value, const std::string& prefix) {
   }
 }
 
-// Reads a series from a store file written by `cpa run`: `evaluations` (evaluated targets),
-// `decisions` (stabilized targets) or `metric:NAME[:RESOURCE]` (numeric metric values; without a
-// resource, the mean over the resources at each timestamp).
-Result<Series> ReadStore(const ForecastOptions& opts) {
-  store::StoreOptions options;
-  options.path = opts.store;
-  options.read_only = true;
-  auto opened = store::OpenSqliteStore(options);
-  if (!opened) return std::unexpected(opened.error());
-  store::SeriesRef ref;
-  if (opts.series == "evaluations") {
-    ref = store::SeriesRef::Of(opts.autoscaler, store::SeriesKind::kEvaluationTarget);
-  } else if (opts.series == "decisions") {
-    ref = store::SeriesRef::Of(opts.autoscaler, store::SeriesKind::kDecisionStabilizedTarget);
-  } else if (opts.series.starts_with("metric:")) {
-    std::string rest = opts.series.substr(7);
-    size_t colon = rest.find(':');
-    ref = store::SeriesRef::Metric(opts.autoscaler,
-                                   colon == std::string::npos ? "" : rest.substr(colon + 1),
-                                   rest.substr(0, colon));
+// Reads the series from --input (CSV of any `cpa history export` layout, or `timestamp,value`
+// rows) or --store.
+Result<Series> ReadSeries(const ForecastOptions& opts) {
+  Result<store::TimeSeries> read;
+  if (!opts.store.empty()) {
+    store::StoreOptions options;
+    options.path = opts.store;
+    options.read_only = true;
+    options.max_age = std::chrono::milliseconds(0);
+    auto opened = store::OpenSqliteStore(options);
+    if (!opened) return std::unexpected(opened.error());
+    read = store::ReadStoreSeries(**opened, opts.autoscaler,
+                                  opts.series.empty() ? "evaluations" : opts.series);
+  } else if (opts.input == "-") {
+    read = store::ReadCsvSeries(std::cin, "<stdin>", opts.column);
   } else {
-    return MakeErrorF(ErrorCode::kInvalidArgument,
-                      "--series must be evaluations, decisions or metric:NAME[:RESOURCE], got "
-                      "\"{}\"",
-                      opts.series);
+    std::ifstream file(opts.input);
+    if (!file) return MakeErrorF(ErrorCode::kNotFound, "cannot open \"{}\"", opts.input);
+    read = store::ReadCsvSeries(file, opts.input, opts.column);
   }
-  auto samples = (*opened)->Values(ref, {});
-  if (!samples) return std::unexpected(samples.error());
+  if (!read) return std::unexpected(read.error());
   Series series;
-  series.rfc3339 = true;
-  int count = 0;
-  for (const auto& sample : *samples) {
-    if (!sample.value) continue;
-    double t = static_cast<double>(ToUnixMillis(sample.time)) / 1000.0;
-    if (!series.times.empty() && series.times.back() == t) {  // mean over resources
-      series.values.back() = (series.values.back() * count + *sample.value) / (count + 1);
-      ++count;
-      continue;
-    }
-    series.times.push_back(t);
-    series.values.push_back(*sample.value);
-    count = 1;
-  }
+  series.rfc3339 = read->absolute_times;
+  series.values = std::move(read->values);
+  series.times.reserve(read->unix_ms.size());
+  for (int64_t ms : read->unix_ms) series.times.push_back(static_cast<double>(ms) / 1000.0);
   return series;
 }
 
 int RunForecast(const ForecastOptions& opts) {
-  bool from_store = !opts.store.empty() || !opts.series.empty() || !opts.autoscaler.empty();
-  if (from_store && (opts.store.empty() || opts.series.empty() || opts.autoscaler.empty())) {
-    fmt::print(stderr, "error: --store, --autoscaler and --series go together\n");
+  const bool from_store = !opts.store.empty();
+  if (!from_store && (!opts.series.empty() || !opts.autoscaler.empty())) {
+    fmt::print(stderr, "error: --autoscaler and --series read from a store: add --store FILE\n");
+    return kExitInvalidConfig;
+  }
+  if (from_store && !opts.input.empty()) {
+    fmt::print(stderr, "error: --input and --store exclude each other\n");
     return kExitInvalidConfig;
   }
   if (!from_store && opts.input.empty()) {
     fmt::print(stderr,
-               "error: --input <file.csv> (or - for stdin), or --store/--autoscaler/--series, is "
-               "required\n");
+               "error: --input <file.csv> (or - for stdin), or --store FILE, is required\n");
     return kExitInvalidConfig;
   }
-  Result<Series> series;
-  if (from_store) {
-    series = ReadStore(opts);
-  } else if (opts.input == "-") {
-    series = ReadCsv(std::cin, "<stdin>");
-  } else {
-    std::ifstream file(opts.input);
-    if (!file) {
-      fmt::print(stderr, "error: cannot open {}\n", opts.input);
-      return kExitFailure;
-    }
-    series = ReadCsv(file, opts.input);
+  if (from_store && !opts.column.empty()) {
+    fmt::print(stderr, "error: --column applies to --input; with --store use --series\n");
+    return kExitInvalidConfig;
   }
+  Result<Series> series = ReadSeries(opts);
   if (!series) {
     fmt::print(stderr, "error: {}\n", series.error().message);
-    return kExitInvalidConfig;
+    return series.error().code == ErrorCode::kNotFound && !from_store ? kExitFailure
+                                                                      : kExitInvalidConfig;
   }
-  if (series->values.empty()) {
-    fmt::print(stderr, "error: {} has no data rows\n", opts.input);
-    return kExitInvalidConfig;
+  if (opts.fit && isatty(STDERR_FILENO)) {
+    fmt::print(stderr, "fitting {} on {} points...\n", opts.model, series->values.size());
   }
   if (opts.horizon < 1) {
     fmt::print(stderr, "error: --horizon must be >= 1\n");
@@ -446,6 +393,34 @@ int RunForecast(const ForecastOptions& opts) {
   if (!out) {
     fmt::print(stderr, "error: {}\n", out.error().message);
     return out.error().code == ErrorCode::kFailedPrecondition ? kExitFailure : kExitInvalidConfig;
+  }
+  if (!out->verdict.empty()) fmt::print(stderr, "{}\n", out->verdict);
+  if (!opts.plot.empty()) {
+    std::vector<PlotLine> lines(1);
+    lines[0].title = "history";
+    lines[0].x = series->times;
+    lines[0].y = series->values;
+    if (!out->fitted.empty()) {
+      PlotLine fitted{.title = "fitted (one step ahead)", .x = series->times, .y = out->fitted};
+      lines.push_back(std::move(fitted));
+    }
+    PlotLine forecast;
+    forecast.title = "forecast";
+    forecast.points = out->forecast.size() < 50;
+    for (const auto& [t, v] : out->forecast) {
+      forecast.x.push_back(t);
+      forecast.y.push_back(v);
+    }
+    lines.push_back(std::move(forecast));
+    PlotOptions plot_options;
+    plot_options.title =
+        fmt::format("cpa forecast: {} ({} points)", opts.model, series->values.size());
+    plot_options.time_axis = series->rfc3339 || series->times.front() > 1e8;
+    if (auto s = RenderPlot(lines, plot_options, opts.plot); !s) {
+      fmt::print(stderr, "error: --plot: {}\n", s.error().message);
+      return kExitFailure;
+    }
+    fmt::print(stderr, "plot written to {}\n", opts.plot);
   }
   if (opts.output == "json") {
     auto& doc = out->summary;
@@ -486,17 +461,21 @@ void RegisterForecastCommand(CLI::App& app, int& exit_code) {
       "`timestamp,value` rows and print the forecasts (and fitted parameters, SSE and hold-out "
       "error metrics) as CSV or JSON; see docs/models.md");
   cmd->add_option("--input,-i", opts->input,
-                  "CSV file of `timestamp,value` rows (seconds since the epoch or RFC 3339; an "
-                  "optional header row); - reads stdin");
+                  "CSV file: any layout `cpa history export` writes, or `timestamp,value` rows "
+                  "(seconds since the epoch or RFC 3339; an optional header row); - reads stdin");
+  cmd->add_option("--column", opts->column,
+                  "Value column of a `cpa history export` file (default: value, target_replicas "
+                  "or stabilized_target, whichever the file has)");
   cmd->add_option("--store", opts->store,
                   "Store file written by `cpa run` (store.path) to read the series from, instead "
                   "of --input")
       ->check(CLI::ExistingFile);
   cmd->add_option("--autoscaler", opts->autoscaler,
-                  "Autoscaler id (namespace/name) in --store (see `cpa history list`)");
+                  "Autoscaler id (namespace/name) in --store (default: the store's only one)");
   cmd->add_option("--series", opts->series,
-                  "Series in --store: evaluations, decisions, or metric:NAME[:RESOURCE] (without "
-                  "a resource: the mean over resources at each time)");
+                  "Series in --store: evaluations (default), decisions, or "
+                  "metric:NAME[:RESOURCE] (without a resource: the mean over resources at each "
+                  "time)");
   cmd->add_option("--model,-m", opts->model, "Model")
       ->check(CLI::IsMember({"holt-winters", "linear"}))
       ->capture_default_str();
@@ -504,8 +483,9 @@ void RegisterForecastCommand(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"none", "add", "mul"}))
       ->capture_default_str();
   cmd->add_flag("--damped", opts->damped, "Damp the trend (phi)");
-  cmd->add_option("--seasonal", opts->seasonal, "Holt-Winters seasonality")
-      ->check(CLI::IsMember({"none", "add", "mul"}))
+  cmd->add_option("--seasonal", opts->seasonal,
+                  "Holt-Winters seasonality (auto: add when --season-length is given, else none)")
+      ->check(CLI::IsMember({"auto", "none", "add", "mul"}))
       ->capture_default_str();
   cmd->add_option("--season-length", opts->season_length,
                   "Points per season (e.g. 5760 for one day at 15 s)");
@@ -529,7 +509,7 @@ void RegisterForecastCommand(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--baseline", opts->baseline,
                   "Baseline parameters alpha,beta,gamma[,phi] scored beside the fit on the "
-                  "hold-out (e.g. 0.9,0.9,0.9)");
+                  "hold-out (e.g. 0.9,0.9,0.9); a one-line verdict goes to stderr");
   cmd->add_option("--holdout", opts->holdout,
                   "Points held out to score --fit (0: one season, or a fifth without season)")
       ->capture_default_str();
@@ -541,6 +521,9 @@ void RegisterForecastCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--output,-o", opts->output, "Output format")
       ->check(CLI::IsMember({"csv", "json"}))
       ->capture_default_str();
+  cmd->add_option("--plot", opts->plot,
+                  "Also draw the history, the fitted values and the forecast to this PNG file "
+                  "(gnuplot)");
   cmd->add_flag("--show-initial", opts->show_initial,
                 "Also print the initial seasonal vector (reusable with --initialization known)");
   cmd->callback([opts, &exit_code] { exit_code = RunForecast(*opts); });

@@ -6,13 +6,16 @@
 //
 // The file is opened read-only (safe beside a running autoscaler); --upgrade opens it for writing
 // once to migrate an older schema.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/commands.h"
 #include "store/csv.h"
@@ -31,7 +34,7 @@ struct HistoryOptions {
   bool series = false;
   // show / export
   std::string autoscaler;
-  std::string kind = "metric";
+  std::string kind = "metrics";
   std::string metric = "value";
   std::string resource;
   std::string model;
@@ -153,6 +156,49 @@ int Emit(const HistoryOptions& opts, const std::string& text) {
   return kExitOk;
 }
 
+std::string JoinOrNone(const std::vector<std::string>& names) {
+  return names.empty() ? std::string("(none)") : fmt::format("{}", fmt::join(names, ", "));
+}
+
+// The autoscaler (and, for --kind metrics, the metric and resource) must exist: an empty table
+// for a misspelt name would look like "nothing happened".
+Status CheckExists(store::Store& db, const HistoryOptions& opts) {
+  auto names = db.ListAutoscalers();
+  if (!names) return std::unexpected(names.error());
+  if (std::find(names->begin(), names->end(), opts.autoscaler) == names->end()) {
+    return MakeErrorF(ErrorCode::kNotFound, "no autoscaler \"{}\" in {}; it holds: {}",
+                      opts.autoscaler, opts.store_path, JoinOrNone(*names));
+  }
+  if (opts.kind != "metrics") return {};
+  auto series = db.ListSeries(opts.autoscaler);
+  if (!series) return std::unexpected(series.error());
+  std::vector<std::string> metrics;
+  std::vector<std::string> resources;
+  bool metric_found = false;
+  bool resource_found = opts.resource.empty();
+  for (const auto& s : *series) {
+    if (std::find(metrics.begin(), metrics.end(), s.metric) == metrics.end()) {
+      metrics.push_back(s.metric);
+    }
+    if (s.metric != opts.metric) continue;
+    metric_found = true;
+    resources.push_back(s.resource);
+    if (s.resource == opts.resource) resource_found = true;
+  }
+  if (!metric_found) {
+    return MakeErrorF(ErrorCode::kNotFound,
+                      "autoscaler \"{}\" has no metric \"{}\"; its metrics: {} (choose one with "
+                      "--metric)",
+                      opts.autoscaler, opts.metric, JoinOrNone(metrics));
+  }
+  if (!resource_found) {
+    return MakeErrorF(ErrorCode::kNotFound,
+                      "metric \"{}\" of \"{}\" has no resource \"{}\"; its resources: {}",
+                      opts.metric, opts.autoscaler, opts.resource, JoinOrNone(resources));
+  }
+  return {};
+}
+
 int RunShow(const HistoryOptions& opts, bool csv) {
   auto window = WindowFrom(opts);
   if (!window) {
@@ -167,14 +213,14 @@ int RunShow(const HistoryOptions& opts, bool csv) {
                  d ? std::string("must be positive") : d.error().message);
       return kExitInvalidConfig;
     }
-    if (opts.kind != "metric" && opts.kind != "prediction") {
-      fmt::print(stderr, "error: --step applies to --kind metric or prediction\n");
+    if (opts.kind != "metrics" && opts.kind != "predictions") {
+      fmt::print(stderr, "error: --step applies to --kind metrics or predictions\n");
       return kExitInvalidConfig;
     }
     step = *d;
   }
-  if (opts.kind == "prediction" && opts.model.empty()) {
-    fmt::print(stderr, "error: --kind prediction needs --model\n");
+  if (opts.kind == "predictions" && opts.model.empty()) {
+    fmt::print(stderr, "error: --kind predictions needs --model\n");
     return kExitInvalidConfig;
   }
   auto opened = OpenForHistory(opts);
@@ -183,6 +229,10 @@ int RunShow(const HistoryOptions& opts, bool csv) {
     return kExitFailure;
   }
   store::Store& db = **opened;
+  if (auto known = CheckExists(db, opts); !known) {
+    fmt::print(stderr, "error: {}\n", known.error().message);
+    return kExitInvalidConfig;
+  }
   store::Query query{*window, opts.last};
   auto fail = [](const Error& e) {
     fmt::print(stderr, "error: {}\n", e.ToString());
@@ -222,7 +272,7 @@ int RunShow(const HistoryOptions& opts, bool csv) {
   }
 
   store::SeriesRef ref =
-      opts.kind == "prediction"
+      opts.kind == "predictions"
           ? store::SeriesRef{opts.autoscaler, store::SeriesKind::kPrediction, "", opts.model}
           : store::SeriesRef::Metric(opts.autoscaler, opts.resource, opts.metric);
   auto samples = db.Values(ref, query);
@@ -274,15 +324,21 @@ void AddSeriesOptions(CLI::App* cmd, HistoryOptions& opts) {
                   "Autoscaler id, namespace/name (see `cpa history list`)")
       ->required();
   cmd->add_option("--kind,-k", opts.kind,
-                  "What to print: metric points, evaluations (target + model predictions), "
-                  "decisions (current, raw and stabilized target, applied, run type, error), or "
-                  "one model's prediction series")
-      ->check(CLI::IsMember({"metric", "evaluations", "decisions", "prediction"}))
+                  "What to print: metrics (metric points), evaluations (target + model "
+                  "predictions), decisions (current, raw and stabilized target, applied, run "
+                  "type, error), or predictions (one model's prediction series); the same words "
+                  "as the REST API's kind (the singular forms are accepted too)")
+      ->transform(CLI::Transformer(std::map<std::string, std::string>{{"metric", "metrics"},
+                                                                      {"prediction", "predictions"},
+                                                                      {"evaluation", "evaluations"},
+                                                                      {"decision", "decisions"}}))
+      ->check(CLI::IsMember({"metrics", "evaluations", "decisions", "predictions"}))
       ->capture_default_str();
-  cmd->add_option("--metric,-m", opts.metric, "Metric name (--kind metric)")->capture_default_str();
+  cmd->add_option("--metric,-m", opts.metric, "Metric name (--kind metrics)")
+      ->capture_default_str();
   cmd->add_option("--resource,-r", opts.resource,
                   "Only this resource (pod or target name) of the metric; default: all of them");
-  cmd->add_option("--model", opts.model, "Model name (--kind prediction)");
+  cmd->add_option("--model", opts.model, "Model name (--kind predictions)");
   cmd->add_option("--from", opts.from,
                   "Window start, inclusive: RFC 3339 (2026-11-28T20:00:00Z) or Unix milliseconds; "
                   "default: the beginning");

@@ -1,7 +1,10 @@
 // cpa: the Custom Pod Autoscaler. Thin wiring: every sub-command lives in its own file.
 #include <CLI/CLI.hpp>
 
+#include <iostream>
+
 #include "cli/commands.h"
+#include "cli/flag_suggestions.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -16,6 +19,12 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
+    if (rc != 0) {
+      const std::vector<std::string> args(argv + 1, argv + argc);
+      for (const std::string& hint : cpa::cli::SuggestForUnknownArguments(app, args)) {
+        std::cerr << hint << "\n";
+      }
+    }
     return rc == 0 ? 0 : cpa::cli::kExitInvalidConfig;
   }
   return exit_code;

@@ -147,7 +147,21 @@ int RunOnce(std::vector<std::unique_ptr<engine::Autoscaler>>& autoscalers, const
         ++not_started;
         continue;
       }
-      if (!a->Run(engine::RunType::kScaler, cancel.get_token())) ++failures;
+      auto run = a->Run(engine::RunType::kScaler, cancel.get_token());
+      if (!run) {
+        ++failures;  // the failure is logged by the run
+        continue;
+      }
+      // --once always says what it decided, whatever the verbosity.
+      if (run->decision) {
+        const auto& d = *run->decision;
+        log::Info("autoscaler {}: decided {} replicas (current {}, evaluated {}){}", a->id(),
+                  d.target_replicas, d.current_replicas, d.evaluated_replicas,
+                  d.disabled   ? "; autoscaling disabled (0 replicas)"
+                  : d.observed ? "; observe mode: not applied"
+                  : d.applied  ? "; scaled"
+                               : "; unchanged");
+      }
     }
     pthread_kill(waiter, SIGUSR1);  // wakes the sigwait below
   });

@@ -55,6 +55,14 @@ std::string OneLine(std::string_view message) {
 
 }  // namespace
 
+thread_local std::string t_context;
+
+ScopedContext::ScopedContext(std::string context) : previous_(std::move(t_context)) {
+  t_context = std::move(context);
+}
+ScopedContext::~ScopedContext() { t_context = std::move(previous_); }
+const std::string& CurrentContext() { return t_context; }
+
 void SetVerbosity(int verbosity) { g_verbosity = std::clamp(verbosity, 0, 4); }
 int Verbosity() { return g_verbosity; }
 
@@ -63,7 +71,10 @@ void Write(Level level, std::string_view message) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
   std::string stamp = FormatRfc3339(now);
   stamp.insert(stamp.size() - 1, fmt::format(".{:03}", ms.count()));
-  std::string line = fmt::format("{} {} {}", stamp, LevelName(level), OneLine(message));
+  std::string line =
+      !t_context.empty() && message.find(t_context) == std::string_view::npos
+          ? fmt::format("{} {} {}: {}", stamp, LevelName(level), t_context, OneLine(message))
+          : fmt::format("{} {} {}", stamp, LevelName(level), OneLine(message));
   Sink& sink = GlobalSink();
   std::lock_guard lock(sink.mu);
   if (sink.capture != nullptr) {

@@ -5,6 +5,9 @@
 //   verbosity 3: + metric/evaluation values   verbosity 4: + full method inputs and outputs
 //
 // A message never spans lines: embedded newlines are written as "\n". Thread-safe.
+// ScopedContext names what the current thread works for ("autoscaler default/web"): every line
+// written on that thread while it lives starts with the name, unless the message already
+// names it — so a line from a stage, a method or a hook says which autoscaler it belongs to.
 // LogCapture (for tests) redirects every line into memory for its lifetime.
 #pragma once
 
@@ -40,6 +43,20 @@ template <typename... Args>
 void V(int level, fmt::format_string<Args...> format, Args&&... args) {
   if (Verbosity() >= level) Write(Level::kDebug, fmt::format(format, std::forward<Args>(args)...));
 }
+
+// Sets the current thread's context for its lifetime (restores the previous one after).
+class ScopedContext {
+ public:
+  explicit ScopedContext(std::string context);
+  ~ScopedContext();
+  ScopedContext(const ScopedContext&) = delete;
+  ScopedContext& operator=(const ScopedContext&) = delete;
+
+ private:
+  std::string previous_;
+};
+// The current thread's context ("" when none), to carry it into worker threads.
+const std::string& CurrentContext();
 
 // Collects log lines in memory while alive (tests). Only one capture at a time.
 class LogCapture {

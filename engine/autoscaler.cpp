@@ -1,5 +1,7 @@
 #include "engine/autoscaler.h"
 
+#include <chrono>
+
 #include "common/log.h"
 #include "engine/config/method_types.h"
 #include "engine/kubernetes_metrics/gatherer.h"
@@ -11,6 +13,23 @@
 #include "engine/stages/store_decision_history.h"
 
 namespace cpa::engine {
+namespace {
+
+// Wall time of each stage, for the verbosity-2 stage lines (not a scheduling clock).
+class StageTimer {
+ public:
+  double Lap() {
+    const auto now = std::chrono::steady_clock::now();
+    const double ms = std::chrono::duration<double, std::milli>(now - last_).count();
+    last_ = now;
+    return ms;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace
 
 Autoscaler::Autoscaler(config::Config config, Cluster& cluster, Clock& clock)
     : config_(std::move(config)), cluster_(cluster), clock_(clock) {}
@@ -98,6 +117,7 @@ std::expected<std::optional<JsonDocument>, StageError> Autoscaler::KubernetesMet
 std::expected<std::vector<Metric>, StageError> Autoscaler::GatherMetrics(RunType run_type,
                                                                          std::stop_token stop) {
   std::lock_guard lock(run_mu_);
+  log::ScopedContext context("autoscaler " + id_);
   auto target = ResolveTarget();
   if (!target) return std::unexpected(target.error());
   if (evaluator_) {
@@ -123,6 +143,7 @@ std::expected<std::vector<Metric>, StageError> Autoscaler::GatherMetrics(RunType
 
 std::expected<RunResult, StageError> Autoscaler::Run(RunType run_type, std::stop_token stop) {
   std::lock_guard lock(run_mu_);
+  log::ScopedContext context("autoscaler " + id_);
   RunResult result;
   result.run_type = run_type;
   result.started = clock_.Now();
@@ -150,8 +171,11 @@ std::expected<RunResult, StageError> Autoscaler::Run(RunType run_type, std::stop
 
 std::expected<void, StageError> Autoscaler::RunStages(RunResult& result, std::stop_token stop) {
   const RunType run_type = result.run_type;
+  StageTimer timer;
   auto target = ResolveTarget();
   if (!target) return std::unexpected(target.error());
+  log::V(2, "stage target: {} pods, {} replicas ({:.1f} ms)", target->pods.size(),
+         target->current_replicas, timer.Lap());
   if (evaluator_) return RunBuiltin(result, *target, stop);
   auto k8s = KubernetesMetrics(*target);
   if (!k8s) return std::unexpected(k8s.error());
@@ -159,15 +183,21 @@ std::expected<void, StageError> Autoscaler::RunStages(RunResult& result, std::st
   auto metrics = gather.Run(*target, run_type, stop, *k8s ? &**k8s : nullptr);
   if (!metrics) return std::unexpected(metrics.error());
   result.metrics = std::move(*metrics);
+  log::V(2, "stage metric: {} {} metric call(s) ({:.1f} ms)", result.metrics.size(),
+         config::RunModeName(config_.run_mode), timer.Lap());
   EvaluateStage evaluate(*evaluate_, hooks_);
   auto evaluation = evaluate.Run(*target, result.metrics, run_type, stop);
   if (!evaluation) return std::unexpected(evaluation.error());
   result.evaluation = *evaluation;
+  log::V(2, "stage evaluate: {} call, targetReplicas {} ({:.1f} ms)", config_.evaluate.type,
+         evaluation->target_replicas, timer.Lap());
   bool dry_run = run_type == RunType::kApiDryRun;
   StabilizeStage stabilize(config_, *history_);
   auto decision = stabilize.Run(target->current_replicas, *evaluation, clock_.Now(), !dry_run);
   if (!decision) return std::unexpected(decision.error());
   result.decision = *decision;
+  log::V(2, "stage stabilize: {} -> {} ({:.1f} ms)", decision->evaluated_replicas,
+         decision->target_replicas, timer.Lap());
   if (decision->disabled) {
     log::Info(
         "autoscaler {}: target has 0 replicas and minReplicas is {}: autoscaling disabled "
@@ -186,6 +216,8 @@ std::expected<void, StageError> Autoscaler::RunStages(RunResult& result, std::st
     if (auto s = scale.Run(*target, *evaluation, *result.decision, run_type, stop); !s) {
       return std::unexpected(s.error());
     }
+    log::V(2, "stage scale: {} ({:.1f} ms)", result.decision->applied ? "applied" : "unchanged",
+           timer.Lap());
     if (result.decision->applied) {
       log::Info("autoscaler {}: scaled {} {} from {} to {} replicas (evaluated {})", id_,
                 config_.scale_target_ref->kind, config_.scale_target_ref->name,
@@ -351,7 +383,15 @@ void Autoscaler::Record(const RunResult& result, const StageError* error) {
   } else if (result.evaluation) {
     decision.raw_target = result.evaluation->target_replicas;
   }
-  if (error != nullptr) decision.error = error->ToString();
+  if (error != nullptr) {
+    // A short summary: the log line has the detail; a traceback does not belong in every row.
+    constexpr size_t kMaxStoredError = 300;
+    decision.error = error->ToString();
+    if (decision.error.size() > kMaxStoredError) {
+      decision.error.resize(kMaxStoredError);
+      decision.error += "...";
+    }
+  }
   record.decision = decision;
   if (auto s = store_->Record(record); !s) {
     log::Warning("autoscaler {}: could not record the run in the store ({}): {}", id_,

@@ -25,10 +25,29 @@ Scheduler::Stats Scheduler::stats() const { return Stats{runs_, failures_, skipp
 void Scheduler::Dispatch(Entry& entry, std::stop_token cancel_runs) {
   if (entry.in_flight.exchange(true)) {
     ++skipped_;
-    log::Warning(
-        "autoscaler {}: previous run still in progress at its next interval; skipping "
-        "this run",
-        entry.autoscaler->id());
+    const TimePoint now = clock_.Now();
+    if (!entry.warned_slow) {
+      entry.warned_slow = true;
+      entry.last_skip_report = now;
+      log::Warning(
+          "autoscaler {}: a run is still in progress at the next interval ({} ms), so this run "
+          "is skipped; runs take longer than `interval`: raise it, or make the user logic "
+          "faster. Further skips are counted and reported every {} min",
+          entry.autoscaler->id(), entry.autoscaler->config().interval_ms,
+          std::chrono::duration_cast<std::chrono::minutes>(kSkipReportPeriod).count());
+      return;
+    }
+    ++entry.skipped_unreported;
+    if (now - entry.last_skip_report >= kSkipReportPeriod) {
+      log::Warning(
+          "autoscaler {}: {} more run(s) skipped in the last {} min (runs still take "
+          "longer than interval {} ms)",
+          entry.autoscaler->id(), entry.skipped_unreported,
+          std::chrono::duration_cast<std::chrono::minutes>(now - entry.last_skip_report).count(),
+          entry.autoscaler->config().interval_ms);
+      entry.skipped_unreported = 0;
+      entry.last_skip_report = now;
+    }
     return;
   }
   pool_->Submit([this, &entry, cancel_runs] {

@@ -48,7 +48,13 @@ class Scheduler {
     Autoscaler* autoscaler;
     TimePoint next_run;
     std::atomic<bool> in_flight{false};
+    // Slow-run reporting (scheduler thread only): the first skip is a warning with a hint, later
+    // ones are counted and reported once per kSkipReportPeriod.
+    bool warned_slow = false;
+    int64_t skipped_unreported = 0;
+    TimePoint last_skip_report;
   };
+  static constexpr Duration kSkipReportPeriod = std::chrono::minutes(5);
   void Dispatch(Entry& entry, std::stop_token cancel_runs);
 
   Clock& clock_;

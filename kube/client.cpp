@@ -3,6 +3,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <fmt/format.h>
+
+#include "kube/error_text.h"
 #include "kube/errors.h"
 
 namespace cpa::kube {
@@ -96,7 +99,18 @@ Result<JsonDocument> Client::RequestJson(std::string_view method, std::string pa
   auto response = transport_->Send(request);
   if (!response) return std::unexpected(response.error());
   if (response->status < 200 || response->status >= 300) {
-    return std::unexpected(ApiError(response->status, response->body));
+    Error error = ApiError(response->status, response->body);
+    if (response->status == 401) {
+      error.message +=
+          fmt::format(" (the API server did not accept the {}; check it is valid and not expired)",
+                      DescribeCredentials(config()));
+    } else if (response->status == 403) {
+      error.message += fmt::format(
+          " (authenticated with the {}; docs/kubernetes.md lists the RBAC "
+          "rules each feature needs)",
+          DescribeCredentials(config()));
+    }
+    return std::unexpected(std::move(error));
   }
   auto doc = ParseJson(response->body);
   if (!doc) {

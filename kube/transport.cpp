@@ -16,6 +16,8 @@
 
 #include <httplib.h>
 
+#include "kube/error_text.h"
+
 namespace cpa::kube {
 
 struct Transport::TlsMaterial {
@@ -446,7 +448,7 @@ Result<HttpResponse> Transport::Send(const HttpRequest& request) {
         continue;
       }
       return MakeErrorF(CodeForHttplibError(error), "{} {}{}: {}", request.method, config_.server,
-                        request.path, httplib::to_string(error));
+                        request.path, DescribeHttpError(error, DescribeTrustedCa(config_)));
     }
     HttpResponse response{status != 0 ? status : result->status, std::move(body)};
     Release(std::move(client));
@@ -502,7 +504,8 @@ Result<int> Transport::Stream(const HttpRequest& request,
   if (!result) {
     if (stopped_by_us || stop.stop_requested()) return status;
     return MakeErrorF(CodeForHttplibError(result.error()), "{} {}{}: {}", request.method,
-                      config_.server, request.path, httplib::to_string(result.error()));
+                      config_.server, request.path,
+                      DescribeHttpError(result.error(), DescribeTrustedCa(config_)));
   }
   return result->status;
 }

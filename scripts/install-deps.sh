@@ -15,6 +15,8 @@ packages=(
   libbenchmark-dev libfmt-dev libspdlog-dev libcli11-dev libnlopt-dev libnlopt-cxx-dev
   # reports and tests
   gnuplot-nox curl python3
+  # images, docs site, example autoscalers (make images, make docs, tests/deliver)
+  podman buildah mmdebstrap uidmap mkdocs golang-go
 )
 if [[ "${1:-}" == "--reference" ]]; then
   packages+=(python3-statsmodels python3-numpy python3-pandas)

@@ -191,7 +191,8 @@ ShellMethodConfig ParseShell(JsonReader& parent) {
   const JsonValue* v = parent.Get("shell");
   JsonReader r(*v, parent.PathOf("shell"), parent.issues());
   if (!r.Valid()) return shell;
-  r.Required("entrypoint");
+  // The original's default: the command runs under /bin/sh (`command: [/metric.sh]`).
+  shell.entrypoint = "/bin/sh";
   r.String("entrypoint", shell.entrypoint);
   r.StringList("command", shell.command);
   r.Bool("logStderr", shell.log_stderr);
@@ -506,8 +507,8 @@ Config ParseConfig(const JsonValue& root, ConfigIssues& issues, bool require_tar
                    fmt::format("must be a list of MetricSpec, got {}", Describe(*specs)));
     } else {
       for (rapidjson::SizeType i = 0; i < specs->Size(); ++i) {
-        auto spec =
-            ParseMetricSpec((*specs)[i], fmt::format("kubernetesMetricSpecs[{}]", i), issues);
+        auto spec = ParseMetricSpec((*specs)[i], fmt::format("kubernetesMetricSpecs[{}]", i),
+                                    issues, TargetValues::kOptional);
         if (spec) c.kubernetes_metric_specs.push_back(*spec);
       }
     }
@@ -578,7 +579,7 @@ LoadResult LoadConfig(const LoadOptions& options) {
   } else if (auto env_path = options.env ? options.env(kConfigPathEnv) : std::nullopt) {
     path = *env_path;
   } else {
-    path = std::string(kDefaultConfigPath);
+    path = options.default_path;
     explicit_path = false;
   }
   std::ifstream in(path, std::ios::binary);
@@ -591,12 +592,13 @@ LoadResult LoadConfig(const LoadOptions& options) {
     }
     // No file at the default path: defaults and env only (a config given wholly by env vars).
     auto result = LoadConfigFromText("{}", "", options);
-    if (result) {
-      result->warnings.insert(result->warnings.begin(),
-                              ConfigIssue{"", fmt::format("no config file at {}; using defaults "
-                                                          "and env vars",
-                                                          path)});
-    }
+    // The warning matters most when validation then fails (`metric: is required`): it says
+    // why everything is missing.
+    ConfigIssue missing{"", fmt::format("no config file at {} (set --config or env configPath); "
+                                        "using defaults and env vars",
+                                        path)};
+    auto& warnings = result ? result->warnings : result.error().warnings;
+    warnings.insert(warnings.begin(), std::move(missing));
     return result;
   }
   std::stringstream buffer;

@@ -32,6 +32,9 @@ struct LoadOptions {
   // When false, a missing scaleTargetRef is a warning (a config baked into an image gets its
   // target from the operator at deploy time); `cpa run` requires it.
   bool require_target = true;
+  // Read when neither `path` nor env configPath is set; a missing file there means "defaults and
+  // env vars only" (with a warning), not an error.
+  std::string default_path = std::string(kDefaultConfigPath);
 };
 
 struct LoadedConfig {

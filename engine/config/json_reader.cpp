@@ -3,6 +3,8 @@
 #include <cmath>
 #include <limits>
 
+#include "common/suggest.h"
+
 namespace cpa::config {
 
 JsonReader::JsonReader(const JsonValue& object, std::string path, ConfigIssues& issues)
@@ -165,10 +167,14 @@ void JsonReader::Known(std::initializer_list<std::string_view> keys) {
 
 void JsonReader::Finish() {
   if (object_ == nullptr) return;
+  std::vector<std::string_view> known(known_.begin(), known_.end());
   for (const auto& m : object_->GetObject()) {
     std::string_view name(m.name.GetString(), m.name.GetStringLength());
     if (known_.find(name) == known_.end()) {
-      issues_.Warning(PathOf(name), "unknown key (ignored); check its spelling");
+      auto match = ClosestMatch(name, known);
+      issues_.Warning(PathOf(name),
+                      match ? fmt::format("unknown key (ignored); did you mean \"{}\"?", *match)
+                            : std::string("unknown key (ignored); check its spelling"));
     }
   }
 }

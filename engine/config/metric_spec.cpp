@@ -45,7 +45,9 @@ std::optional<Quantity> ReadQuantity(JsonReader& r, std::string_view key) {
 }
 
 std::optional<MetricTarget> ParseTarget(JsonReader& parent, std::string_view key,
-                                        std::initializer_list<MetricTargetType> allowed) {
+                                        std::initializer_list<MetricTargetType> allowed,
+                                        TargetValues target_values) {
+  const bool required = target_values == TargetValues::kRequired;
   parent.Required(key);
   const JsonValue* v = parent.Get(key);
   if (v == nullptr) return std::nullopt;
@@ -84,7 +86,7 @@ std::optional<MetricTarget> ParseTarget(JsonReader& parent, std::string_view key
   switch (target.type) {
     case MetricTargetType::kUtilization:
       if (!target.average_utilization) {
-        if (!r.Has("averageUtilization"))
+        if (required && !r.Has("averageUtilization"))
           r.issues().Error(r.PathOf("averageUtilization"), "is required for type Utilization");
       } else if (*target.average_utilization <= 0) {
         r.issues().Error(r.PathOf("averageUtilization"),
@@ -93,14 +95,15 @@ std::optional<MetricTarget> ParseTarget(JsonReader& parent, std::string_view key
       break;
     case MetricTargetType::kValue:
       if (!target.value) {
-        if (!r.Has("value")) r.issues().Error(r.PathOf("value"), "is required for type Value");
+        if (required && !r.Has("value"))
+          r.issues().Error(r.PathOf("value"), "is required for type Value");
       } else if (target.value->MilliValue() <= 0) {
         r.issues().Error(r.PathOf("value"), "must be > 0");
       }
       break;
     case MetricTargetType::kAverageValue:
       if (!target.average_value) {
-        if (!r.Has("averageValue"))
+        if (required && !r.Has("averageValue"))
           r.issues().Error(r.PathOf("averageValue"), "is required for type AverageValue");
       } else if (target.average_value->MilliValue() <= 0) {
         r.issues().Error(r.PathOf("averageValue"), "must be > 0");
@@ -243,7 +246,7 @@ std::optional<LabelSelector> ParseLabelSelector(const JsonValue& value, const st
 }
 
 std::optional<MetricSpec> ParseMetricSpec(const JsonValue& value, const std::string& path,
-                                          ConfigIssues& issues) {
+                                          ConfigIssues& issues, TargetValues target_values) {
   JsonReader r(value, path, issues);
   if (!r.Valid()) return std::nullopt;
   size_t errors_before = issues.errors.size();
@@ -284,7 +287,8 @@ std::optional<MetricSpec> ParseMetricSpec(const JsonValue& value, const std::str
         ResourceMetricSource src;
         br->Required("name");
         br->String("name", src.name);
-        auto target = ParseTarget(*br, "target", {T::kUtilization, T::kAverageValue});
+        auto target =
+            ParseTarget(*br, "target", {T::kUtilization, T::kAverageValue}, target_values);
         br->Finish();
         if (target) src.target = *target;
         spec.resource = src;
@@ -297,7 +301,8 @@ std::optional<MetricSpec> ParseMetricSpec(const JsonValue& value, const std::str
         br->Required("container");
         br->String("name", src.name);
         br->String("container", src.container);
-        auto target = ParseTarget(*br, "target", {T::kUtilization, T::kAverageValue});
+        auto target =
+            ParseTarget(*br, "target", {T::kUtilization, T::kAverageValue}, target_values);
         br->Finish();
         if (target) src.target = *target;
         spec.container_resource = src;
@@ -307,7 +312,7 @@ std::optional<MetricSpec> ParseMetricSpec(const JsonValue& value, const std::str
       if (auto br = block("pods")) {
         PodsMetricSource src;
         auto id = ParseIdentifier(*br);
-        auto target = ParseTarget(*br, "target", {T::kAverageValue});
+        auto target = ParseTarget(*br, "target", {T::kAverageValue}, target_values);
         br->Finish();
         if (id) src.metric = *id;
         if (target) src.target = *target;
@@ -330,7 +335,7 @@ std::optional<MetricSpec> ParseMetricSpec(const JsonValue& value, const std::str
           }
         }
         auto id = ParseIdentifier(*br);
-        auto target = ParseTarget(*br, "target", {T::kValue, T::kAverageValue});
+        auto target = ParseTarget(*br, "target", {T::kValue, T::kAverageValue}, target_values);
         br->Finish();
         if (id) src.metric = *id;
         if (target) src.target = *target;
@@ -341,7 +346,7 @@ std::optional<MetricSpec> ParseMetricSpec(const JsonValue& value, const std::str
       if (auto br = block("external")) {
         ExternalMetricSource src;
         auto id = ParseIdentifier(*br);
-        auto target = ParseTarget(*br, "target", {T::kValue, T::kAverageValue});
+        auto target = ParseTarget(*br, "target", {T::kValue, T::kAverageValue}, target_values);
         br->Finish();
         if (id) src.metric = *id;
         if (target) src.target = *target;

@@ -90,9 +90,16 @@ struct MetricSpec {
   std::optional<ExternalMetricSource> external;
 };
 
+// Whether a target must carry its number (averageUtilization / averageValue / value).
+// kubernetesMetricSpecs only fetch current values, so there the number may be left out, as the
+// original's config reference allows (the target `type` still decides which current value is
+// reported); an evaluator that compares against the target (hpa, phpa) requires it.
+enum class TargetValues { kRequired, kOptional };
+
 // Parses and validates one MetricSpec; problems are recorded under `path`.
 std::optional<MetricSpec> ParseMetricSpec(const JsonValue& value, const std::string& path,
-                                          ConfigIssues& issues);
+                                          ConfigIssues& issues,
+                                          TargetValues target_values = TargetValues::kRequired);
 std::optional<LabelSelector> ParseLabelSelector(const JsonValue& value, const std::string& path,
                                                 ConfigIssues& issues);
 // The API's JSON shape (camelCase), e.g. for printing the effective config.

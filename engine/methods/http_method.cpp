@@ -6,6 +6,8 @@
 
 #include <fmt/ranges.h>
 
+#include "kube/error_text.h"
+
 namespace cpa::engine {
 namespace {
 
@@ -125,8 +127,10 @@ Result<std::string> HttpMethod::Call(std::string_view input, std::stop_token sto
                          ? ErrorCode::kDeadlineExceeded
                          : ErrorCode::kUnavailable;
     if (err == httplib::Error::SSLServerVerification) code = ErrorCode::kUnauthenticated;
-    return MakeErrorF(code, "{}: {} {} failed: {}", name_, config_.method, config_.url,
-                      httplib::to_string(err));
+    return MakeErrorF(
+        code, "{}: {} {} failed: {}", name_, config_.method, config_.url,
+        kube::DescribeHttpError(err, config_.ca_cert ? "the CA in " + *config_.ca_cert
+                                                     : std::string("the system's trusted CAs")));
   }
   int status = result->status;
   Release(std::move(client));

@@ -27,4 +27,9 @@ class Method {
 // Quotes at most `max` bytes of `text` for an error message, marking truncation.
 std::string QuoteForError(std::string_view text, size_t max = 200);
 
+// Quotes a failed program's stderr for one log line: short text whole; a long one (a Python
+// traceback) as its first line, the count of lines left out, and its last three lines (where
+// the cause is), each line cut at 160 bytes.
+std::string SummarizeStderr(std::string_view text);
+
 }  // namespace cpa::engine

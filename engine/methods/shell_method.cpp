@@ -78,6 +78,29 @@ std::string QuoteForError(std::string_view text, size_t max) {
   return fmt::format("\"{}\"{}", out, truncated ? fmt::format(" (first {} bytes)", max) : "");
 }
 
+std::string SummarizeStderr(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  std::vector<std::string_view> lines;
+  for (size_t start = 0; start <= text.size();) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  constexpr size_t kLast = 3;
+  if (lines.size() <= kLast + 2 && text.size() <= 500) return QuoteForError(text, 500);
+  auto cut = [](std::string_view line) {
+    return line.size() > 160 ? std::string(line.substr(0, 160)) + "..." : std::string(line);
+  };
+  std::string summary = cut(lines.front());
+  const size_t omitted = lines.size() > kLast + 1 ? lines.size() - kLast - 1 : 0;
+  if (omitted > 0) summary += fmt::format("\n[{} lines omitted]", omitted);
+  for (size_t i = std::max<size_t>(1, lines.size() - kLast); i < lines.size(); ++i) {
+    summary += "\n" + cut(lines[i]);
+  }
+  return QuoteForError(summary, 1000);
+}
+
 ShellMethod::ShellMethod(config::ShellMethodConfig config, int64_t timeout_ms, std::string name)
     : config_(std::move(config)), timeout_ms_(timeout_ms), name_(std::move(name)) {
   IgnoreSigpipeOnce();
@@ -215,7 +238,7 @@ Result<std::string> ShellMethod::Call(std::string_view input, std::stop_token st
   if (pidfd >= 0) ::close(pidfd);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     return MakeErrorF(ErrorCode::kUnavailable, "{}: \"{}\" {}; stderr: {}", name_,
-                      config_.entrypoint, DescribeStatus(status), QuoteForError(stderr_text, 500));
+                      config_.entrypoint, DescribeStatus(status), SummarizeStderr(stderr_text));
   }
   if (config_.log_stderr && !stderr_text.empty()) {
     log::Info("{} stderr: {}", name_, stderr_text);

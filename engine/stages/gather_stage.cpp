@@ -67,8 +67,10 @@ std::expected<std::vector<Metric>, StageError> GatherStage::Run(
   } else {
     std::atomic<size_t> next{0};
     std::vector<std::jthread> threads;
+    const std::string& context = log::CurrentContext();
     for (size_t w = 0; w < workers; ++w) {
       threads.emplace_back([&] {
+        log::ScopedContext worker_context(context);
         for (size_t i = next++; i < resources.size(); i = next++) gather_one(i);
       });
     }

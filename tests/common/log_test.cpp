@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 namespace cpa::log {
 namespace {
 
@@ -25,6 +27,27 @@ TEST(CommonLog, OneLinePerEvent) {
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0].find('\n'), std::string::npos);
   EXPECT_NE(lines[0].find("ERROR user logic wrote\\nTraceback\\n  line 2"), std::string::npos);
+}
+
+TEST(CommonLog, ScopedContextNamesTheAutoscalerOnItsThreadOnly) {
+  LogCapture capture;
+  {
+    ScopedContext context("autoscaler default/web");
+    Warning("metric stderr: boom");
+    Info("autoscaler default/web: scaled");  // already names it: not repeated
+    EXPECT_EQ(CurrentContext(), "autoscaler default/web");
+    std::thread([] { Info("from another thread"); }).join();
+  }
+  Info("after");
+  auto lines = capture.Lines();
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_NE(lines[0].find("WARN autoscaler default/web: metric stderr: boom"), std::string::npos)
+      << lines[0];
+  EXPECT_NE(lines[1].find("INFO autoscaler default/web: scaled"), std::string::npos) << lines[1];
+  EXPECT_EQ(lines[1].find("default/web: autoscaler"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[2].find("INFO from another thread"), std::string::npos) << lines[2];
+  EXPECT_NE(lines[3].find("INFO after"), std::string::npos) << lines[3];
+  EXPECT_EQ(CurrentContext(), "");
 }
 
 TEST(CommonLog, VerbosityIsClamped) {

@@ -289,6 +289,29 @@ TEST(ConfigLoader, PathFromFlagThenEnvThenDefault) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(ConfigLoader, MissingDefaultFileIsAWarningKeptWhenValidationFails) {
+  LoadOptions options = WithEnv({});
+  options.default_path =
+      (std::filesystem::temp_directory_path() / "cpa-no-such-dir" / "config.yaml").string();
+  auto failed = LoadConfig(options);
+  ASSERT_FALSE(failed);  // no metric, no evaluate, no target
+  ASSERT_FALSE(failed.error().warnings.empty());
+  EXPECT_NE(failed.error().warnings[0].message.find("no config file at " + options.default_path),
+            std::string::npos)
+      << failed.error().warnings[0].message;
+
+  LoadOptions from_env =
+      WithEnv({{"metric", R"({"type": "shell", "shell": {"command": ["/m"]}})"},
+               {"evaluate", R"({"type": "shell", "shell": {"command": ["/e"]}})"},
+               {"scaleTargetRef", R"({"kind": "Deployment", "name": "web"})"}});
+  from_env.default_path = options.default_path;
+  auto loaded = LoadConfig(from_env);
+  ASSERT_TRUE(loaded) << loaded.error().errors[0].message;
+  ASSERT_FALSE(loaded->warnings.empty());
+  EXPECT_NE(loaded->warnings[0].message.find("no config file at"), std::string::npos);
+  EXPECT_EQ(loaded->config.metric.shell->entrypoint, "/bin/sh");
+}
+
 TEST(ConfigLoader, LogVerbosityAboveFourIsClampedWithWarning) {
   auto loaded = MustLoad(std::string(kMinimal) + "logVerbosity: 7\n");
   EXPECT_EQ(loaded.config.log_verbosity, 4);

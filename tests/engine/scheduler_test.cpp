@@ -6,6 +6,7 @@
 #include <fstream>
 #include <thread>
 
+#include "common/log.h"
 #include "tests/engine/memory_cluster.h"
 #include "tests/engine/test_paths.h"
 
@@ -125,6 +126,54 @@ TEST(EngineScheduler, SlowRunIsSkippedNotQueued) {
   runner.join();
   EXPECT_EQ(done, 1);
   EXPECT_EQ(scheduler.stats().skipped, 1);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(EngineScheduler, SlowRunsWarnOnceWithAHintThenReportACount) {
+  auto dir = std::filesystem::temp_directory_path() / ("cpa-slow2-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "ok.json") << R"({"targetReplicas": 2})";
+  ManualClock clock(FromUnixMillis(0));
+  MemoryCluster cluster(1);
+  auto c = MakeConfig("slow", (dir / "ok.json").string());
+  c.start_time_ms = 1'000;
+  c.interval_ms = 1'000;
+  c.metric.shell = config::ShellMethodConfig{"/bin/sleep", {"1"}, false};
+  auto a = Autoscaler::Create(c, cluster, clock);
+  ASSERT_TRUE(a);
+  log::LogCapture capture;
+  Scheduler scheduler(clock, 2);
+  scheduler.Add(**a);
+  std::atomic<int> done{0};
+  scheduler.SetObserver([&](Autoscaler&, const auto&, Duration) { ++done; });
+  std::stop_source stop;
+  std::jthread runner([&] { scheduler.Run(stop.get_token()); });
+  auto wait_for_sleeper = [&] {
+    for (int i = 0; i < 2000 && clock.Sleepers() == 0; ++i) std::this_thread::sleep_for(1ms);
+  };
+  wait_for_sleeper();
+  clock.Advance(1s);  // the first run starts and takes 1 s of real time
+  std::this_thread::sleep_for(50ms);
+  wait_for_sleeper();
+  clock.Advance(1s);  // skipped: the warning with the hint
+  std::this_thread::sleep_for(50ms);
+  wait_for_sleeper();
+  clock.Advance(1s);  // skipped: counted, not logged
+  std::this_thread::sleep_for(50ms);
+  wait_for_sleeper();
+  clock.Advance(6min);  // skipped again, 5 minutes after the first: the count is reported
+  for (int i = 0; i < 400 && done < 1; ++i) std::this_thread::sleep_for(5ms);
+  stop.request_stop();
+  runner.join();
+  int hints = 0;
+  int counts = 0;
+  for (const auto& line : capture.Lines()) {
+    if (line.find("raise it") != std::string::npos) ++hints;
+    if (line.find("2 more run(s) skipped in the last 6 min") != std::string::npos) ++counts;
+  }
+  EXPECT_EQ(hints, 1);
+  EXPECT_EQ(counts, 1);
+  EXPECT_EQ(scheduler.stats().skipped, 3 + 359);  // three skipped slots + the missed ones
   std::filesystem::remove_all(dir);
 }
 

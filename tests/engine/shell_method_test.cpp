@@ -53,6 +53,22 @@ TEST(EngineShellMethod, NonZeroExitQuotesStderr) {
   EXPECT_NE(out.error().message.find("metric:"), std::string::npos);
 }
 
+TEST(EngineShellMethod, LongStderrIsSummarizedByItsFirstAndLastLines) {
+  std::string traceback = "Traceback (most recent call last):\n";
+  for (int i = 0; i < 40; ++i)
+    traceback += "  File \"/metric.py\", line " + std::to_string(i) + "\n";
+  traceback += "KeyError: 'numPods'\n";
+  const std::string summary = SummarizeStderr(traceback);
+  EXPECT_EQ(summary.find("Traceback (most recent call last):"), 1u) << summary;
+  EXPECT_NE(summary.find("[38 lines omitted]"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("KeyError: 'numPods'"), std::string::npos) << summary;
+  EXPECT_EQ(summary.find("line 5\\n"), std::string::npos) << summary;
+  EXPECT_LT(summary.size(), 400u);
+  EXPECT_EQ(SummarizeStderr("short\n"), "\"short\"");
+  EXPECT_NE(SummarizeStderr(std::string(300, 'x') + "\n" + std::string(300, 'y')).find("..."),
+            std::string::npos);
+}
+
 TEST(EngineShellMethod, CrashIsReportedWithTheSignal) {
   auto m = Make(Logic("crash.sh"), {});
   auto out = m.Call("{}", {});

@@ -599,7 +599,12 @@ TEST_F(KubeClientTest, WrongTokenIsUnauthenticated) {
   auto denied = wrong->ListPods("default", "");
   ASSERT_FALSE(denied);
   EXPECT_EQ(denied.error().code, ErrorCode::kUnauthenticated);
-  EXPECT_EQ(denied.error().message, "Unauthorized");
+  // The server's word, then which credential was refused and where it came from.
+  EXPECT_EQ(denied.error().message.rfind("Unauthorized (the API server did not accept the bearer "
+                                         "token",
+                                         0),
+            0u)
+      << denied.error().message;
   auto right = ClientFor(secured, "s3cret");
   EXPECT_TRUE(right->ListPods("default", ""));
 }

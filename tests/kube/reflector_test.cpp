@@ -33,7 +33,7 @@ TEST_F(KubeReflectorTest, ListsWatchesAndReListsAfterGone) {
   handler.on_replace = [&](std::vector<JsonDocument>&& items, const std::string&) {
     std::string line = "replace";
     for (const auto& item : items)
-      line += " " + Meta(item, "name") + ":" + testing::Str(item, "kind");
+      line.append(" ").append(Meta(item, "name")).append(":").append(testing::Str(item, "kind"));
     log.push_back(line);
     if (++replaces == 1) {
       // The next request (the WATCH) finds its version expired, as after an etcd compaction.

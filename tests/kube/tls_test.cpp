@@ -97,6 +97,11 @@ TEST_F(KubeTlsTest, RejectsAServerSignedByAnotherCa) {
   EXPECT_TRUE(pods.error().code == ErrorCode::kUnauthenticated ||
               pods.error().code == ErrorCode::kUnavailable)
       << pods.error().ToString();
+  // In words, naming the CA that was trusted, not the library's enum name.
+  EXPECT_NE(pods.error().message.find("is not signed by the CA in " + F("other-ca.pem")),
+            std::string::npos)
+      << pods.error().message;
+  EXPECT_EQ(pods.error().message.find("SSLServerVerification"), std::string::npos);
   config.insecure_skip_tls_verify = true;  // what insecure-skip-tls-verify means
   EXPECT_TRUE(Probe(config));
 }

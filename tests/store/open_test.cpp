@@ -175,7 +175,7 @@ TEST(StoreOpenTest, DamagedPagesGiveErrorsNotCrashes) {
     ASSERT_TRUE(store);
     std::vector<RunRecord> runs;
     for (int i = 0; i < 5000; ++i)
-      runs.push_back(MetricRun("a/b", i, "r", "x" + std::to_string(i)));
+      runs.push_back(MetricRun("a/b", i, "r", std::string("x").append(std::to_string(i))));
     ASSERT_TRUE((*store)->Record(runs));
   }
   auto size = std::filesystem::file_size(path);

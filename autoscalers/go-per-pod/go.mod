@@ -1,0 +1,3 @@
+module example.com/cpa-go-per-pod
+
+go 1.19
