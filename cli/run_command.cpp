@@ -26,6 +26,7 @@
 #include "engine/kube_cluster.h"
 #include "engine/methods/method_registry.h"
 #include "engine/scheduler.h"
+#include "engine/status_reporter.h"
 #include "kube/client.h"
 #include "store/open_store.h"
 
@@ -45,6 +46,9 @@ struct RunOptions {
   int grace_seconds = 30;
   bool observe = false;  // --observe: observe-only whatever the configs say
   bool events = true;    // --no-events: record no Kubernetes Events
+  // --status-resource (default: env CPA_RESOURCE_NAME, set by the operator): the
+  // CustomPodAutoscaler whose status.currentReplicas/desiredReplicas/lastScaleTime to keep.
+  std::string status_resource;
   // Process-level REST API settings overriding the first config's apiConfig (unset: not given).
   std::optional<std::string> api_host;
   std::optional<int> api_port;
@@ -252,6 +256,20 @@ int RunAutoscalers(const RunOptions& opts) {
     event_options.reporting_instance = pod;
   }
   engine::EventRecorder event_recorder(**client, clock, event_options);
+  std::string status_resource = opts.status_resource;
+  if (status_resource.empty()) {
+    if (const char* env = std::getenv("CPA_RESOURCE_NAME"); env != nullptr) status_resource = env;
+  }
+  std::optional<engine::CrStatusReporter> status_reporter;
+  if (!status_resource.empty()) {
+    if (configs->size() != 1) {
+      log::Error("--status-resource (env CPA_RESOURCE_NAME) names one CustomPodAutoscaler: give "
+                 "exactly one config, got {}",
+                 configs->size());
+      return kExitInvalidConfig;
+    }
+    status_reporter.emplace(**client, configs->front().namespace_, status_resource);
+  }
   std::vector<std::unique_ptr<engine::Autoscaler>> autoscalers;
   std::map<std::string, store::Store*> store_of;  // autoscaler id -> its store (history routes)
   for (auto& c : *configs) {
@@ -260,6 +278,7 @@ int RunAutoscalers(const RunOptions& opts) {
     options.kube_api = client->get();
     options.observe = opts.observe;
     if (opts.events) options.events = &event_recorder;
+    if (status_reporter) options.status = &*status_reporter;
     store_of[c.namespace_ + "/" + c.scale_target_ref->name] = options.store;
     // Metric and evaluate calls are timed for the Prometheus endpoint.
     std::string id = c.namespace_ + "/" + c.scale_target_ref->name;
@@ -415,6 +434,10 @@ void RegisterRunCommand(CLI::App& app, int& exit_code) {
   cmd->add_flag("--events,!--no-events", opts->events,
                 "Record Kubernetes Events on the targets (SuccessfulRescale, Failed*)")
       ->capture_default_str();
+  cmd->add_option("--status-resource", opts->status_resource,
+                  "CustomPodAutoscaler (in the config's namespace) whose status the autoscaler "
+                  "keeps: currentReplicas, desiredReplicas, lastScaleTime (default: env "
+                  "CPA_RESOURCE_NAME, which the operator sets)");
   cmd->add_option("--api-host", opts->api_host,
                   "REST API listen address (overrides the first config's apiConfig.host)");
   cmd->add_option("--api-port", opts->api_port,

@@ -83,6 +83,7 @@ Result<std::unique_ptr<Autoscaler>> Autoscaler::Create(config::Config config, Cl
   a->store_ = options.store;
   a->kube_api_ = options.kube_api;
   a->events_ = options.events;
+  a->status_ = options.status;
   a->observe_ = options.observe || c.mode == config::Mode::kObserve;
   a->fallback_ = FallbackPolicy(c.fallback);
   if (!c.kubernetes_metric_specs.empty() && a->kube_api_ == nullptr) {
@@ -156,6 +157,7 @@ std::expected<RunResult, StageError> Autoscaler::Run(RunType run_type, std::stop
     }
   }
   Record(result, ran ? nullptr : &ran.error());
+  if (status_ != nullptr) status_->Report(result, ran.has_value());
   if (events_ != nullptr) {
     for (const auto& e : EventsForRun(result, ran ? nullptr : &ran.error())) {
       events_->Emit(*config_.scale_target_ref, config_.namespace_, e);

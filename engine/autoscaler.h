@@ -18,6 +18,7 @@
 #include "engine/fallback.h"
 #include "engine/methods/method.h"
 #include "engine/run_types.h"
+#include "engine/status_reporter.h"
 #include "engine/stages/decision_history.h"
 #include "engine/stages/events.h"
 #include "engine/stages/hooks.h"
@@ -44,6 +45,9 @@ struct AutoscalerOptions {
   const EvaluatorHistorySeed* history_seed = nullptr;
   // Kubernetes Events about runs (engine/stages/events.h); null: none. Must outlive the Autoscaler.
   EventSink* events = nullptr;
+  // The CustomPodAutoscaler status to keep current (engine/status_reporter.h); null: none.
+  // Must outlive the Autoscaler.
+  StatusSink* status = nullptr;
   // `cpa run --observe`: observe-only whatever the config's `mode` says.
   bool observe = false;
 };
@@ -96,6 +100,7 @@ class Autoscaler {
   store::Store* store_ = nullptr;
   kube::Api* kube_api_ = nullptr;
   EventSink* events_ = nullptr;
+  StatusSink* status_ = nullptr;
   bool observe_ = false;
   FallbackPolicy fallback_{std::nullopt};
   std::mutex run_mu_;

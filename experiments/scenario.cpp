@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/json.h"
+#include "common/rfc3339.h"
 #include "engine/config/json_reader.h"
 #include "kube/lease.h"
 
@@ -210,7 +211,7 @@ Result<Scenario> ParseScenario(std::string_view yaml, const std::string& source,
     std::string start;
     r.String("start", start);
     if (!start.empty()) {
-      if (auto t = kube::ParseRfc3339(start)) {
+      if (auto t = ParseRfc3339(start)) {
         s.start = *t;
       } else {
         issues.Error("start", fmt::format("\"{}\" is not an RFC 3339 time", start));

@@ -223,6 +223,8 @@ std::vector<std::pair<std::string, std::string>> InjectedEnv(const CpaSpec& cpa)
   std::vector<std::pair<std::string, std::string>> out;
   out.emplace_back("scaleTargetRef", cpa.scale_target_json);
   out.emplace_back("namespace", cpa.ns);
+  // Not a config key: tells `cpa run` which resource's status to keep (--status-resource).
+  out.emplace_back("CPA_RESOURCE_NAME", cpa.name);
   if (cpa.storage) {
     out.emplace_back("store",
                      fmt::format(R"({{"path":"{}/history.db"}})", cpa.storage->mount_path));
@@ -250,8 +252,16 @@ JsonDocument DesiredRole(const CpaSpec& cpa) {
   rules.PushBack(Rule({"apps"}, {"deployments/scale", "replicasets/scale", "statefulsets/scale"},
                       {"get", "update", "patch"}, a),
                  a);
-  // The autoscaler records an Event for each scaling decision.
-  rules.PushBack(Rule({"events.k8s.io"}, {"events"}, {"create"}, a), a);
+  // The autoscaler records an Event for each scaling decision (patch: a repeat of an identical
+  // event bumps its series count instead of creating another).
+  rules.PushBack(Rule({"events.k8s.io"}, {"events"}, {"create", "patch"}, a), a);
+  // The autoscaler writes the scaling part of this resource's status, and only of this one.
+  JsonValue status_rule = Rule({"custompodautoscaler.com"}, {"custompodautoscalers/status"},
+                               {"get", "patch"}, a);
+  JsonValue names(rapidjson::kArrayType);
+  names.PushBack(JsonString(cpa.name, a), a);
+  status_rule.AddMember("resourceNames", names, a);
+  rules.PushBack(status_rule, a);
   if (cpa.role_requires_metrics_server) {
     rules.PushBack(Rule({"metrics.k8s.io", "custom.metrics.k8s.io", "external.metrics.k8s.io"},
                         {"*"}, {"get", "list", "watch"}, a),

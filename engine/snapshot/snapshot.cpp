@@ -6,7 +6,7 @@
 #include "common/quantity.h"
 #include "engine/config/json_reader.h"
 #include "engine/kubernetes_metrics/metrics_api.h"
-#include "kube/lease.h"  // kube::ParseRfc3339
+#include "common/rfc3339.h"
 
 namespace cpa::engine {
 namespace {
@@ -32,7 +32,7 @@ Status CheckTime(const JsonValue& o, std::string_view key, const Path& path, boo
     if (required) return std::unexpected(Bad(Sub(path, key), "is required (an RFC 3339 time)"));
     return OkStatus();
   }
-  if (!v->IsString() || !kube::ParseRfc3339(v->GetString())) {
+  if (!v->IsString() || !ParseRfc3339(v->GetString())) {
     return std::unexpected(Bad(Sub(path, key), fmt::format("must be an RFC 3339 time such as "
                                                            "\"2026-11-30T14:00:00Z\", got {}",
                                                            config::Describe(*v))));
@@ -205,7 +205,7 @@ Result<std::vector<TimedReplicas>> ReadTimed(const JsonValue& history, std::stri
         *value > std::numeric_limits<int32_t>::max()) {
       return std::unexpected(Bad(Sub(ip, field), "must be an integer"));
     }
-    out.push_back({*kube::ParseRfc3339(Str(item, "time").value()), static_cast<int>(*value)});
+    out.push_back({*ParseRfc3339(Str(item, "time").value()), static_cast<int>(*value)});
   }
   return out;
 }
@@ -249,7 +249,7 @@ Result<Snapshot> ParseSnapshot(std::string_view json) {
   Snapshot s;
   const JsonValue& root = *doc;
   auto now_text = Str(root, "now");
-  auto now = now_text ? kube::ParseRfc3339(*now_text) : Result<TimePoint>(TimePoint{});
+  auto now = now_text ? ParseRfc3339(*now_text) : Result<TimePoint>(TimePoint{});
   if (!now_text || !now) {
     return std::unexpected(Bad("now",
                                "is required: the RFC 3339 instant of the evaluation, such as "
