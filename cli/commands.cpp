@@ -9,7 +9,9 @@ void RegisterCommands(CLI::App& app, int& exit_code) {
   RegisterEvaluateCommand(app, exit_code);
   RegisterForecastCommand(app, exit_code);
   RegisterHistoryCommand(app, exit_code);
+  RegisterReplayCommand(app, exit_code);
   RegisterRunCommand(app, exit_code);
+  RegisterTuneCommand(app, exit_code);
   RegisterVersionCommand(app, exit_code);
 }
 
