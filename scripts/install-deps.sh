@@ -15,6 +15,8 @@ packages=(
   libbenchmark-dev libfmt-dev libspdlog-dev libcli11-dev libnlopt-dev libnlopt-cxx-dev
   # reports and tests
   gnuplot-nox curl python3
+  # a real Prometheus server (prometheus, promtool) for the tests of the Prometheus metric source
+  prometheus
 )
 if [[ "${1:-}" == "--reference" ]]; then
   packages+=(python3-statsmodels python3-numpy python3-pandas)
