@@ -20,6 +20,7 @@
 #include "engine/stages/decision_history.h"
 #include "engine/stages/hooks.h"
 #include "kube/client.h"
+#include "prometheus/client.h"
 #include "store/store.h"
 
 namespace cpa::engine {
@@ -85,6 +86,7 @@ class Autoscaler {
   std::unique_ptr<DecisionHistory> history_;
   store::Store* store_ = nullptr;
   kube::Api* kube_api_ = nullptr;
+  std::unique_ptr<prometheus::Client> prometheus_;  // from the config's `prometheus` section
   std::mutex run_mu_;
 };
 

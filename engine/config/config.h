@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/config/metric_spec.h"
+#include "prometheus/server_config.h"
 #include "store/options.h"
 
 namespace cpa::config {
@@ -67,6 +68,14 @@ struct ApiConfig {
   std::string client_ca_file;
 };
 
+// Ours: `store.backfill` (docs/prometheus.md): at start, fill the phpa model history the store
+// lacks from a Prometheus range query.
+struct BackfillConfig {
+  std::string query;                 // PromQL; its value is the phpa learned value at each step
+  int64_t step_ms = 0;               // 0 = the autoscaler's interval
+  std::string aggregation = "none";  // none | sum | avg | max | min over the series of a step
+};
+
 enum class RunMode { kPerPod, kPerResource };
 std::string_view RunModeName(RunMode mode);
 
@@ -95,6 +104,8 @@ struct Config {
   int64_t cpu_initialization_period_s = 300;
   int metric_parallelism = 4;  // ours: per-pod metric calls running at once
   store::StoreOptions store;   // ours: the history store (path unset: in memory)
+  std::optional<BackfillConfig> store_backfill;            // ours: `store.backfill`
+  std::optional<prometheus::ServerConfig> prometheus;      // ours: `prometheus`
 };
 
 }  // namespace cpa::config

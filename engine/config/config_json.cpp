@@ -1,5 +1,6 @@
 // The effective config as JSON (for `cpa config validate` and start-up logs).
 #include "engine/config/config_loader.h"
+#include "engine/config/prometheus_config.h"
 
 namespace cpa::config {
 namespace {
@@ -108,6 +109,7 @@ JsonDocument ConfigToJson(const Config& c) {
   retention.AddMember("chunk", c.store.retention_chunk, a);
   store.AddMember("retention", retention, a);
   doc.AddMember("store", store, a);
+  PrometheusSectionsToJson(c, doc, a);
   return doc;
 }
 

@@ -12,6 +12,7 @@
 
 #include "engine/config/json_reader.h"
 #include "engine/config/method_types.h"
+#include "engine/config/prometheus_config.h"
 
 namespace cpa::config {
 namespace {
@@ -44,6 +45,7 @@ constexpr TopLevelKey kTopLevelKeys[] = {
     {"preEvaluate", KeyKind::kObject},
     {"preMetric", KeyKind::kObject},
     {"preScale", KeyKind::kObject},
+    {"prometheus", KeyKind::kObject},
     {"requireKubernetesMetrics", KeyKind::kBool},
     {"runMode", KeyKind::kString},
     {"scaleTargetRef", KeyKind::kObject},
@@ -131,6 +133,7 @@ void ParseStore(JsonReader& top, store::StoreOptions& options) {
   r.String("path", options.path);
   int64_t busy_ms = options.busy_timeout.count();
   r.Int("busyTimeout", busy_ms);
+  r.Known({"backfill"});  // prometheus_config.cpp
   options.busy_timeout = std::chrono::milliseconds(busy_ms);
   if (const JsonValue* retention = r.Get("retention")) {
     JsonReader rr(*retention, "store.retention", top.issues());
@@ -468,6 +471,7 @@ Config ParseConfig(const JsonValue& root, ConfigIssues& issues, bool require_tar
   r.Int("cpuInitializationPeriod", c.cpu_initialization_period_s);
   r.Int("metricParallelism", c.metric_parallelism);
   ParseStore(r, c.store);
+  ParsePrometheusSections(r, c);
   r.Finish();
   Validate(c, issues);
   return c;
