@@ -11,6 +11,7 @@
 #include "autoscalers/phpa/replay.h"
 #include "autoscalers/phpa/series_source.h"
 #include "cli/commands.h"
+#include "cli/prometheus_series.h"
 #include "engine/config/config_loader.h"
 #include "store/sqlite_store.h"
 #include "store/time_text.h"
@@ -24,6 +25,7 @@ struct ReplayFlags {
   std::string store;
   std::string autoscaler;
   std::string series;
+  PrometheusSeriesFlags prometheus;  // --prometheus ... (prometheus_series.h)
   std::string actual = "current";
   bool per_replica = false;
   std::string pod_startup = "0s";
@@ -47,8 +49,10 @@ std::vector<std::optional<double>> Align(const phpa::Series& demand, const phpa:
 
 int RunReplay(const ReplayFlags& flags) {
   const bool from_store = !flags.store.empty();
-  if (from_store == !flags.input.empty()) {
-    fmt::print(stderr, "error: give one of --input <file.csv> and --store <file>\n");
+  const bool from_prometheus = flags.prometheus.given();
+  if (int(from_store) + int(!flags.input.empty()) + int(from_prometheus) != 1) {
+    fmt::print(stderr,
+               "error: give one of --input <file.csv>, --store <file> and --prometheus <url>\n");
     return kExitInvalidConfig;
   }
   if (from_store && (flags.autoscaler.empty() || flags.series.empty())) {
@@ -91,6 +95,14 @@ int RunReplay(const ReplayFlags& flags) {
         return kExitFailure;
       }
     }
+  } else if (from_prometheus) {
+    auto demand = ReadSeriesPrometheus(flags.prometheus);
+    if (!demand) {
+      fmt::print(stderr, "error: {}\n", demand.error().message);
+      return demand.error().code == ErrorCode::kInvalidArgument ? kExitInvalidConfig
+                                                                : kExitFailure;
+    }
+    options.demand = *std::move(demand);
   } else {
     auto demand = phpa::ReadSeriesFile(flags.input);
     if (!demand) {
@@ -148,6 +160,7 @@ void RegisterReplayCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--input,-i", flags->input,
                   "CSV of `timestamp,demand[,replicas]` rows (the third column: what happened); "
                   "- reads stdin");
+  AddPrometheusSeriesFlags(cmd, flags->prometheus);
   cmd->add_option("--store", flags->store, "Store file written by `cpa run` (instead of --input)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--autoscaler", flags->autoscaler, "Autoscaler id (namespace/name) in --store");
