@@ -3,8 +3,8 @@
 #include <cmath>
 #include <limits>
 #include <map>
-#include <unordered_map>
 #include <set>
+#include <unordered_map>
 
 #include "common/quantity.h"
 
@@ -71,9 +71,8 @@ Result<int64_t> QuantityMilli(const JsonValue& q) {
 // sum over containers and restartable (sidecar) init containers, or the named container.
 using PodValues = std::unordered_map<std::string_view, int64_t>;
 
-Result<PodValues> CalculateRequests(const engine::TargetState& target,
-                                                         const std::string& container,
-                                                         const std::string& resource) {
+Result<PodValues> CalculateRequests(const engine::TargetState& target, const std::string& container,
+                                    const std::string& resource) {
   PodValues requests;
   requests.reserve(target.pods.size());
   for (const auto& doc : target.pods) {
