@@ -212,7 +212,8 @@ std::expected<std::vector<GatheredMetric>, StageError> Autoscaler::GatherForEval
       g.metric = std::move(*m);
     } else {
       log::Warning("autoscaler {}: metric {} ({}) could not be read: {}", id_, gathered.size(),
-                   config::MetricSourceTypeName(spec.type), m.error().ToString());
+                   spec.prometheus ? "Prometheus" : config::MetricSourceTypeName(spec.type),
+                   m.error().ToString());
       g.error = m.error();
     }
     gathered.push_back(std::move(g));

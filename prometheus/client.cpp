@@ -54,7 +54,13 @@ Result<QueryResult> Client::Get(const std::string& path_and_query) {
   request.timeout = std::chrono::milliseconds(config_.timeout_ms);
   for (const auto& [name, value] : config_.headers) request.headers.emplace_back(name, value);
   auto response = transport_->Send(request);
-  if (!response) return std::unexpected(response.error());
+  if (!response) {
+    if (response.error().code == ErrorCode::kDeadlineExceeded) {
+      return std::unexpected(response.error().WithContext(
+          fmt::format("no reply within the timeout of {} ms", config_.timeout_ms)));
+    }
+    return std::unexpected(response.error());
+  }
   return ParseQueryResponse(response->body, response->status, limits_);
 }
 

@@ -273,7 +273,10 @@ TEST_F(PrometheusRunProcess, DownSlowOrFailingServerScalesNothingWithOneLinePerR
   auto p = Cpa({"run", "--once", "--config", HpaConfig(down)});
   EXPECT_NE(p.Wait(30s), -1);
   EXPECT_EQ(Replicas("web"), 2);
-  EXPECT_EQ(CountLines(p.Output(), "failed to get prometheus metric rps"), 1) << p.Output();
+  EXPECT_EQ(CountLines(p.Output(), "metric 0 (Prometheus) could not be read"), 1) << p.Output();
+  EXPECT_NE(p.Output().find("could not be read: unavailable: failed to get prometheus metric rps"),
+            std::string::npos)
+      << p.Output();
 
   Gate gate;
   const std::string address = fmt::format("http://127.0.0.1:{}", gate.port());
@@ -281,19 +284,27 @@ TEST_F(PrometheusRunProcess, DownSlowOrFailingServerScalesNothingWithOneLinePerR
   p = Cpa({"run", "--once", "--config", HpaConfig(address)});
   EXPECT_NE(p.Wait(30s), -1);
   EXPECT_EQ(Replicas("web"), 2);
-  EXPECT_EQ(CountLines(p.Output(), "failed to get prometheus metric rps"), 1) << p.Output();
+  EXPECT_EQ(CountLines(p.Output(), "metric 0 (Prometheus) could not be read"), 1) << p.Output();
+  EXPECT_EQ(CountLines(p.Output(), "(Prometheus) could not be read: deadline_exceeded:"), 1)
+      << p.Output();
+  EXPECT_NE(p.Output().find("no reply within the timeout of 500 ms"), std::string::npos);
 
   gate.Set(Gate::Mode::kError);
   p = Cpa({"run", "--once", "--config", HpaConfig(address)});
   EXPECT_NE(p.Wait(30s), -1);
   EXPECT_EQ(Replicas("web"), 2);
-  EXPECT_EQ(CountLines(p.Output(), "Prometheus error unavailable: storage is down"), 1)
+  EXPECT_EQ(CountLines(p.Output(),
+                       "could not be read: unavailable: failed to get prometheus "
+                       "metric rps: query sum(cpa_rps{namespace=\"default\","
+                       "deployment=\"web\"}): HTTP 503: Prometheus error unavailable: "
+                       "storage is down"),
+            1)
       << p.Output();
 
   // A running autoscaler recovers once the server answers again.
   gate.Set(Gate::Mode::kSlow);
   p = Cpa({"run", "--config", HpaConfig(address)});
-  for (int i = 0; i < 200 && CountLines(p.Output(), "failed to get prometheus metric") < 2; ++i) {
+  for (int i = 0; i < 200 && CountLines(p.Output(), "(Prometheus) could not be read") < 2; ++i) {
     std::this_thread::sleep_for(50ms);
   }
   EXPECT_EQ(Replicas("web"), 2);
