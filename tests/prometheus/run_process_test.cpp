@@ -413,6 +413,19 @@ TEST_F(PrometheusRunProcess, TuneReadsItsSeriesFromPrometheus) {
            "--step", "15m", "--season-length", "96"});
   EXPECT_EQ(p.Wait(60s), 0) << p.Output();
   EXPECT_NE(p.Output().find("alpha"), std::string::npos) << p.Output();
+  std::string points;
+  for (const auto& line : {std::string("# points=")}) {
+    const size_t at = p.Output().find(line);
+    ASSERT_NE(at, std::string::npos) << p.Output();
+    points = p.Output().substr(at, p.Output().find_first_of(" \n", at + 2) - at);
+  }
+  EXPECT_EQ(points, "# points=288");  // three days at 15 min, read back from Prometheus
+
+  // cpa replay takes the same source as its demand series.
+  p = Cpa({"replay", "-c", "autoscalers/hpa/config.yaml", "--prometheus", prometheus_->url(),
+           "--query", "cpa_season", "--start", std::to_string(start * 1000), "--end",
+           std::to_string((start + 86400) * 1000), "--step", "15m"});
+  EXPECT_EQ(p.Wait(60s), 0) << p.Output();
 }
 
 }  // namespace
