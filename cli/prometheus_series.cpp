@@ -59,13 +59,14 @@ Result<phpa::Series> ReadSeriesPrometheus(const PrometheusSeriesFlags& flags) {
       for (const auto& p : s.points) by_time[p.time].push_back(p.value);
     }
     for (const auto& [time, values] : by_time) {
-      auto v = prometheus::Aggregate(values, rules);
-      if (!v) {
-        if (v.error().message.find("series") != std::string::npos) {
-          return std::unexpected(v.error());
-        }
-        continue;  // NaN/Inf at this step
+      if (values.size() > 1 && rules.aggregation == prometheus::Aggregation::kNone) {
+        return MakeErrorF(ErrorCode::kInvalidArgument,
+                          "the query returned {} series; it must return one (aggregate it, or "
+                          "set --aggregation)",
+                          values.size());
       }
+      auto v = prometheus::Aggregate(values, rules);
+      if (!v) continue;  // NaN/Inf at this step
       out.times.push_back(time);
       out.values.push_back(*v);
       out.extra.push_back(std::nullopt);

@@ -43,14 +43,14 @@ Result<ImportReport> ImportRange(Client& client, store::Store& store, const Rang
     std::vector<store::RunRecord> records;
     records.reserve(by_time.size());
     for (const auto& [time, values] : by_time) {
-      auto v = Aggregate(values, rules);
-      if (!v) {
-        if (v.error().code == ErrorCode::kInvalidArgument &&
-            v.error().message.find("series") != std::string::npos) {
-          return std::unexpected(v.error().WithContext(FormatRfc3339(time)));
-        }
-        continue;  // NaN or Inf at this step
+      if (values.size() > 1 && rules.aggregation == Aggregation::kNone) {
+        return MakeErrorF(ErrorCode::kInvalidArgument,
+                          "{}: the query returned {} series; it must return one (aggregate it in "
+                          "PromQL, e.g. sum(...), or set an aggregation)",
+                          FormatRfc3339(time), values.size());
       }
+      auto v = Aggregate(values, rules);
+      if (!v) continue;  // NaN or Inf at this step
       store::RunRecord record;
       record.autoscaler = import.autoscaler;
       record.time = time;
@@ -74,15 +74,16 @@ Result<std::optional<MissingRange>> BackfillPlan(store::Store& store,
                                                  const store::SeriesRef& series, TimePoint now,
                                                  Duration needed, std::chrono::milliseconds step) {
   const TimePoint want_from = now - needed;
-  store::Query first;
-  first.window = store::Window::All();
-  first.window.to = now;
-  auto all = store.Values(series, first);
-  if (!all) return std::unexpected(all.error());
-  if (all->empty()) return std::optional<MissingRange>(MissingRange{want_from, now});
-  const TimePoint oldest = all->front().time;
-  if (oldest <= want_from + step) return std::optional<MissingRange>();
-  return std::optional<MissingRange>(MissingRange{want_from, oldest - step});
+  auto list = store.ListSeries(series.autoscaler);  // extents from the index, no row scan
+  if (!list) return std::unexpected(list.error());
+  for (const auto& info : *list) {
+    if (info.resource != series.resource || info.metric != series.name || info.points == 0) {
+      continue;
+    }
+    if (info.first <= want_from + step) return std::optional<MissingRange>();
+    return std::optional<MissingRange>(MissingRange{want_from, info.first - step});
+  }
+  return std::optional<MissingRange>(MissingRange{want_from, now});
 }
 
 }  // namespace cpa::prometheus

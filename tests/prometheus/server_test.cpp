@@ -236,7 +236,7 @@ TEST_F(PrometheusServerTest, ImportIsChunkedAndIdempotent) {
     EXPECT_EQ((*values)[i].time, At(kStart + i * kStep));
     EXPECT_DOUBLE_EQ(*(*values)[i].value, Seasonal(kStart + i * kStep, 100));
   }
-  // Several series without an aggregation: an error naming the cause, nothing half-written.
+  // Several series without an aggregation: an error naming the cause.
   import.query = "cpa_test_load";
   import.metric = "both";
   auto multi = ImportRange(*client_, **store, import);
