@@ -67,6 +67,20 @@ void ParsePrometheusSections(JsonReader& top, Config& config) {
       }
     }
   }
+  if (!config.prometheus && !config.evaluate.options_json.empty()) {
+    // Built-in evaluators (hpa, phpa) keep their block as JSON; their `metrics` are MetricSpecs.
+    if (auto block = ParseJson(config.evaluate.options_json)) {
+      const JsonValue* metrics = FindMember(*block, "metrics");
+      if (metrics != nullptr && metrics->IsArray()) {
+        for (rapidjson::SizeType i = 0; i < metrics->Size(); ++i) {
+          if (StringMember((*metrics)[i], "type") == "Prometheus") {
+            issues.Error(fmt::format("evaluate.{}.metrics[{}]", config.evaluate.type, i),
+                         "type Prometheus needs the top-level prometheus section (its server)");
+          }
+        }
+      }
+    }
+  }
   if (!config.prometheus) {
     for (size_t i = 0; i < config.kubernetes_metric_specs.size(); ++i) {
       if (config.kubernetes_metric_specs[i].prometheus) {

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "engine/config/config_loader.h"
+#include "engine/config/method_types.h"
 #include "engine/config/metric_spec.h"
 #include "prometheus/query_value.h"
 #include "prometheus/response.h"
@@ -189,6 +190,29 @@ TEST(PrometheusConfig, ServerSectionAndBackfill) {
   EXPECT_NE(Errors(no_server).find("kubernetesMetricSpecs[0]: type Prometheus needs"),
             std::string::npos)
       << Errors(no_server);
+}
+
+TEST(PrometheusConfig, BuiltinEvaluatorMetricsNeedTheServerSection) {
+  // A stand-in built-in evaluator type whose block carries `metrics` (as hpa and phpa do).
+  config::MethodTypeInfo info;
+  info.name = "prom-test-evaluator";
+  info.summary = "test";
+  info.evaluate = true;
+  info.validate_block = [](const JsonValue*, const std::string&, config::ConfigIssues&) {};
+  (void)config::RegisterMethodType(std::move(info));
+  config::LoadOptions options;
+  options.env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
+  auto r = config::LoadConfigFromText(
+      "scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n"
+      "evaluate: {type: prom-test-evaluator, prom-test-evaluator: {metrics: [{type: Prometheus, "
+      "prometheus: {query: up, target: "
+      "{type: Value, value: '1'}}}]}}\n",
+      "config.yaml", options);
+  EXPECT_NE(Errors(r).find("evaluate.prom-test-evaluator.metrics[0]: type Prometheus needs the "
+                           "top-level "
+                           "prometheus section"),
+            std::string::npos)
+      << Errors(r);
 }
 
 TEST(PrometheusConfig, MetricSpecParsesAsAnExternalMetricAndPrintsBack) {
