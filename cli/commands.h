@@ -22,6 +22,7 @@ void RegisterExperimentCommand(CLI::App& app, int& exit_code);
 void RegisterForecastCommand(CLI::App& app, int& exit_code);
 void RegisterHistoryCommand(CLI::App& app, int& exit_code);
 void RegisterOperatorCommand(CLI::App& app, int& exit_code);
+void RegisterHistoryImportCommand(CLI::App* history, int& exit_code);
 void RegisterReplayCommand(CLI::App& app, int& exit_code);
 void RegisterRunCommand(CLI::App& app, int& exit_code);
 void RegisterTuneCommand(CLI::App& app, int& exit_code);

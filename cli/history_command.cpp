@@ -394,6 +394,8 @@ void RegisterHistoryCommand(CLI::App& app, int& exit_code) {
   AddStoreOptions(exporter, *export_opts);
   AddSeriesOptions(exporter, *export_opts);
   exporter->callback([export_opts, &exit_code] { exit_code = RunShow(*export_opts, true); });
+
+  RegisterHistoryImportCommand(history, exit_code);  // history_import_command.cpp
 }
 
 }  // namespace cpa::cli

@@ -11,6 +11,7 @@
 #include "autoscalers/phpa/replay.h"
 #include "autoscalers/phpa/series_source.h"
 #include "cli/commands.h"
+#include "cli/prometheus_series.h"
 #include "common/json.h"
 #include "engine/config/config_loader.h"
 #include "store/sqlite_store.h"
@@ -25,8 +26,10 @@ struct ReplayFlags {
   std::string store;
   std::string autoscaler;
   std::string series;
+  PrometheusSeriesFlags prometheus;  // --prometheus ... (prometheus_series.h)
   std::string actual = "current";
   bool per_replica = false;
+  double demand_scale = 1.0;
   std::string pod_startup = "0s";
   double cpu_request = 1.0;
   std::optional<double> pod_capacity;
@@ -74,8 +77,10 @@ std::vector<std::optional<double>> Align(const phpa::Series& demand, const phpa:
 
 int RunReplay(const ReplayFlags& flags) {
   const bool from_store = !flags.store.empty();
-  if (from_store == !flags.input.empty()) {
-    fmt::print(stderr, "error: give one of --input <file.csv> and --store <file>\n");
+  const bool from_prometheus = flags.prometheus.given();
+  if (int(from_store) + int(!flags.input.empty()) + int(from_prometheus) != 1) {
+    fmt::print(stderr,
+               "error: give one of --input <file.csv>, --store <file> and --prometheus <url>\n");
     return kExitInvalidConfig;
   }
   if (from_store && (flags.autoscaler.empty() || flags.series.empty())) {
@@ -125,6 +130,14 @@ int RunReplay(const ReplayFlags& flags) {
         return kExitFailure;
       }
     }
+  } else if (from_prometheus) {
+    auto demand = ReadSeriesPrometheus(flags.prometheus);
+    if (!demand) {
+      fmt::print(stderr, "error: {}\n", demand.error().message);
+      return demand.error().code == ErrorCode::kInvalidArgument ? kExitInvalidConfig
+                                                                : kExitFailure;
+    }
+    options.demand = *std::move(demand);
   } else {
     auto demand = phpa::ReadSeriesFile(flags.input);
     if (!demand) {
@@ -134,12 +147,12 @@ int RunReplay(const ReplayFlags& flags) {
     options.demand = *std::move(demand);
     options.actual = options.demand.extra;
   }
-  if (flags.per_replica) {
-    for (size_t i = 0; i < options.demand.size(); ++i) {
-      const double replicas =
-          i < options.actual.size() && options.actual[i] ? *options.actual[i] : 1.0;
-      options.demand.values[i] *= replicas;
+  for (size_t i = 0; i < options.demand.size(); ++i) {
+    double replicas = 1.0;
+    if (flags.per_replica && i < options.actual.size() && options.actual[i]) {
+      replicas = *options.actual[i];
     }
+    options.demand.values[i] *= replicas * flags.demand_scale;
   }
   auto result = phpa::Replay(config, options);
   if (!result) {
@@ -182,6 +195,7 @@ void RegisterReplayCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--input,-i", flags->input,
                   "CSV of `timestamp,demand[,replicas]` rows (the third column: what happened); "
                   "- reads stdin");
+  AddPrometheusSeriesFlags(cmd, flags->prometheus);
   cmd->add_option("--store", flags->store, "Store file written by `cpa run` (instead of --input)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--autoscaler", flags->autoscaler, "Autoscaler id (namespace/name) in --store");
@@ -195,6 +209,10 @@ void RegisterReplayCommand(CLI::App& app, int& exit_code) {
   cmd->add_flag("--per-replica", flags->per_replica,
                 "The demand series is per replica (e.g. a recorded utilization): multiply it by "
                 "what happened (--actual, or the CSV's third column)");
+  cmd->add_option("--demand-scale", flags->demand_scale,
+                  "Multiply the demand by this (e.g. 0.01 turns a recorded CPU utilization in "
+                  "percent of a 1-core request into cores)")
+      ->capture_default_str();
   cmd->add_option("--pod-startup", flags->pod_startup,
                   "How long a new pod is Pending before it runs (e.g. 90s)")
       ->capture_default_str();

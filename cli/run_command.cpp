@@ -28,6 +28,7 @@
 #include "engine/scheduler.h"
 #include "engine/status_reporter.h"
 #include "kube/client.h"
+#include "cli/prometheus_backfill.h"
 #include "store/open_store.h"
 
 #ifndef CPA_VERSION
@@ -294,6 +295,7 @@ int RunAutoscalers(const RunOptions& opts) {
       }
       *slot = std::make_unique<api::TimedMethod>(std::move(*method), metrics, id, name);
     }
+    BackfillFromPrometheus(c, *options.store, clock);  // store.backfill: prometheus_backfill.cpp
     auto a = engine::Autoscaler::Create(c, cluster, clock, std::move(options));
     if (!a) {
       log::Error("cannot create autoscaler: {}", a.error().message);

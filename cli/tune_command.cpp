@@ -13,6 +13,7 @@
 #include "autoscalers/phpa/series_source.h"
 #include "autoscalers/phpa/tune.h"
 #include "cli/commands.h"
+#include "cli/prometheus_series.h"
 #include "common/json.h"
 #include "engine/config/config_issues.h"
 
@@ -24,6 +25,7 @@ struct TuneFlags {
   std::string store;
   std::string autoscaler;
   std::string series;
+  PrometheusSeriesFlags prometheus;  // --prometheus ... (prometheus_series.h)
   std::string config;
   std::string model;
   std::string trend;
@@ -71,8 +73,10 @@ Result<phpa::ModelOptions> ModelFromConfig(const std::string& path, const std::s
 
 int RunTune(const TuneFlags& flags) {
   const bool from_store = !flags.store.empty();
-  if (from_store == !flags.input.empty()) {
-    fmt::print(stderr, "error: give one of --input <file.csv> and --store <file>\n");
+  const bool from_prometheus = flags.prometheus.given();
+  if (int(from_store) + int(!flags.input.empty()) + int(from_prometheus) != 1) {
+    fmt::print(stderr,
+               "error: give one of --input <file.csv>, --store <file> and --prometheus <url>\n");
     return kExitInvalidConfig;
   }
   if (from_store && (flags.autoscaler.empty() || flags.series.empty())) {
@@ -129,8 +133,9 @@ int RunTune(const TuneFlags& flags) {
   if (options.model.initialization == models::Initialization::kKnown) {
     options.model.initialization = models::Initialization::kHeuristic;  // refit the start too
   }
-  auto series = from_store ? phpa::ReadSeriesStoreFile(flags.store, flags.autoscaler, flags.series)
-                           : phpa::ReadSeriesFile(flags.input);
+  auto series = from_prometheus ? ReadSeriesPrometheus(flags.prometheus)
+                : from_store  ? phpa::ReadSeriesStoreFile(flags.store, flags.autoscaler, flags.series)
+                              : phpa::ReadSeriesFile(flags.input);
   if (!series) {
     fmt::print(stderr, "error: {}\n", series.error().message);
     return series.error().code == ErrorCode::kNotFound ? kExitFailure : kExitInvalidConfig;
@@ -219,6 +224,7 @@ void RegisterTuneCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--input,-i", flags->input,
                   "CSV file of `timestamp,value` rows (seconds since the epoch or RFC 3339); - "
                   "reads stdin");
+  AddPrometheusSeriesFlags(cmd, flags->prometheus);
   cmd->add_option("--store", flags->store, "Store file written by `cpa run` (instead of --input)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--autoscaler", flags->autoscaler, "Autoscaler id (namespace/name) in --store");

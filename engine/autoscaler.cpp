@@ -86,6 +86,21 @@ Result<std::unique_ptr<Autoscaler>> Autoscaler::Create(config::Config config, Cl
   a->status_ = options.status;
   a->observe_ = options.observe || c.mode == config::Mode::kObserve;
   a->fallback_ = FallbackPolicy(c.fallback);
+  if (c.prometheus) {
+    auto client = prometheus::Client::Create(*c.prometheus);
+    if (!client) return std::unexpected(client.error());
+    a->prometheus_ = std::move(*client);
+  } else if (a->evaluator_) {
+    const auto& specs = a->evaluator_->Plan().specs;
+    for (size_t i = 0; i < specs.size(); ++i) {
+      if (specs[i].prometheus) {
+        return MakeErrorF(ErrorCode::kInvalidArgument,
+                          "evaluate: metrics[{}] is of type Prometheus but the config has no "
+                          "top-level prometheus section",
+                          i);
+      }
+    }
+  }
   if (!c.kubernetes_metric_specs.empty() && a->kube_api_ == nullptr) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "kubernetesMetricSpecs are configured but no Kubernetes API client was given");
@@ -110,7 +125,8 @@ std::expected<TargetState, StageError> Autoscaler::ResolveTarget() {
 std::expected<std::optional<JsonDocument>, StageError> Autoscaler::KubernetesMetrics(
     const TargetState& target) {
   if (config_.kubernetes_metric_specs.empty()) return std::optional<JsonDocument>();
-  auto metrics = GatherKubernetesMetrics(*kube_api_, config_, target, clock_.Now());
+  auto metrics =
+      GatherKubernetesMetrics(*kube_api_, config_, target, clock_.Now(), prometheus_.get());
   if (!metrics) return std::unexpected(StageError{"metric", metrics.error()});
   return std::optional<JsonDocument>(std::move(*metrics));
 }
@@ -247,13 +263,14 @@ std::expected<std::vector<GatheredMetric>, StageError> Autoscaler::GatherForEval
   gathered.reserve(plan.specs.size());
   for (const auto& spec : plan.specs) {
     GatheredMetric g{spec, std::nullopt, std::nullopt};
-    auto m =
-        GatherKubernetesMetric(*kube_api_, spec, config_.namespace_, target, plan.periods, now);
+    auto m = GatherKubernetesMetric(*kube_api_, spec, config_.namespace_, target, plan.periods, now,
+                                    prometheus_.get());
     if (m) {
       g.metric = std::move(*m);
     } else {
       log::Warning("autoscaler {}: metric {} ({}) could not be read: {}", id_, gathered.size(),
-                   config::MetricSourceTypeName(spec.type), m.error().ToString());
+                   spec.prometheus ? "Prometheus" : config::MetricSourceTypeName(spec.type),
+                   m.error().ToString());
       g.error = m.error();
     }
     gathered.push_back(std::move(g));

@@ -23,6 +23,7 @@
 #include "engine/stages/events.h"
 #include "engine/stages/hooks.h"
 #include "kube/client.h"
+#include "prometheus/client.h"
 #include "store/store.h"
 
 namespace cpa::engine {
@@ -103,6 +104,7 @@ class Autoscaler {
   StatusSink* status_ = nullptr;
   bool observe_ = false;
   FallbackPolicy fallback_{std::nullopt};
+  std::unique_ptr<prometheus::Client> prometheus_;  // from the config's `prometheus` section
   std::mutex run_mu_;
 };
 

@@ -380,6 +380,7 @@ httplib::Request BuildRequest(const HttpRequest& request, const std::string& tok
   req.headers.emplace("User-Agent", "cpa/0.1");
   if (!request.content_type.empty()) req.headers.emplace("Content-Type", request.content_type);
   if (!token.empty()) req.headers.emplace("Authorization", "Bearer " + token);
+  for (const auto& [name, value] : request.headers) req.headers.emplace(name, value);
   return req;
 }
 

@@ -21,6 +21,7 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/error.h"
@@ -39,6 +40,7 @@ struct HttpRequest {
   std::string body;
   std::string content_type;              // e.g. "application/merge-patch+json"
   std::chrono::milliseconds timeout{0};  // 0 = the config's request_timeout
+  std::vector<std::pair<std::string, std::string>> headers;  // extra request headers
 };
 
 struct HttpResponse {

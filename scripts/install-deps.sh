@@ -17,6 +17,8 @@ packages=(
   gnuplot-nox curl python3
   # images, docs site, example autoscalers (make images, make docs, tests/deliver)
   podman buildah mmdebstrap uidmap mkdocs golang-go
+  # a real Prometheus server (prometheus, promtool) for the tests of the Prometheus metric source
+  prometheus
 )
 if [[ "${1:-}" == "--reference" ]]; then
   packages+=(python3-statsmodels python3-numpy python3-pandas)

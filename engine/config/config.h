@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/config/metric_spec.h"
+#include "prometheus/server_config.h"
 #include "store/options.h"
 
 namespace cpa::config {
@@ -67,6 +68,14 @@ struct ApiConfig {
   std::string client_ca_file;
 };
 
+// Ours: `store.backfill` (docs/prometheus.md): at start, fill the phpa model history the store
+// lacks from a Prometheus range query.
+struct BackfillConfig {
+  std::string query;                 // PromQL; its value is the phpa learned value at each step
+  int64_t step_ms = 0;               // 0 = the autoscaler's interval
+  std::string aggregation = "none";  // none | sum | avg | max | min over the series of a step
+};
+
 enum class RunMode { kPerPod, kPerResource };
 
 // Ours: `live` scales; `observe` runs every stage and records every decision but never scales.
@@ -111,6 +120,8 @@ struct Config {
   Mode mode = Mode::kLive;
   // Ours: `fallback` (unset: a failed run scales nothing).
   std::optional<FallbackConfig> fallback;
+  std::optional<BackfillConfig> store_backfill;            // ours: `store.backfill`
+  std::optional<prometheus::ServerConfig> prometheus;      // ours: `prometheus`
 };
 
 }  // namespace cpa::config

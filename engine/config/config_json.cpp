@@ -1,6 +1,7 @@
 // The effective config as JSON (for `cpa config validate` and start-up logs).
 #include "engine/config/config_loader.h"
 #include "engine/config/mode_config.h"
+#include "engine/config/prometheus_config.h"
 
 namespace cpa::config {
 namespace {
@@ -111,6 +112,7 @@ JsonDocument ConfigToJson(const Config& c) {
   store.AddMember("retention", retention, a);
   doc.AddMember("store", store, a);
   ModesToJson(c, doc, a);
+  PrometheusSectionsToJson(c, doc, a);
   return doc;
 }
 

@@ -13,6 +13,7 @@
 #include "engine/config/json_reader.h"
 #include "engine/config/method_types.h"
 #include "engine/config/mode_config.h"
+#include "engine/config/prometheus_config.h"
 
 namespace cpa::config {
 namespace {
@@ -47,6 +48,7 @@ constexpr TopLevelKey kTopLevelKeys[] = {
     {"preEvaluate", KeyKind::kObject},
     {"preMetric", KeyKind::kObject},
     {"preScale", KeyKind::kObject},
+    {"prometheus", KeyKind::kObject},
     {"requireKubernetesMetrics", KeyKind::kBool},
     {"runMode", KeyKind::kString},
     {"scaleTargetRef", KeyKind::kObject},
@@ -161,6 +163,7 @@ void ParseStore(JsonReader& top, store::StoreOptions& options) {
   int64_t busy_ms = options.busy_timeout.count();
   r.Int("busyTimeout", busy_ms);
   CheckAtMost(top.issues(), "store.busyTimeout", busy_ms, kMaxDurationMs, "milliseconds");
+  r.Known({"backfill"});  // prometheus_config.cpp
   options.busy_timeout = std::chrono::milliseconds(busy_ms);
   if (const JsonValue* retention = r.Get("retention")) {
     JsonReader rr(*retention, "store.retention", top.issues());
@@ -519,6 +522,7 @@ Config ParseConfig(const JsonValue& root, ConfigIssues& issues, bool require_tar
   r.Int("metricParallelism", c.metric_parallelism);
   ParseStore(r, c.store);
   ParseModes(r, c);
+  ParsePrometheusSections(r, c);
   r.Finish();
   Validate(c, issues);
   ValidateModes(c, issues);

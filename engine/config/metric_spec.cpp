@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include "engine/config/json_reader.h"
+#include "prometheus/query_value.h"
 
 namespace cpa::config {
 namespace {
@@ -171,6 +172,48 @@ JsonValue IdentifierToJson(const MetricIdentifier& id, JsonAllocator& a) {
   return out;
 }
 
+std::optional<MetricSpec> ParsePrometheusSpec(JsonReader& r, ConfigIssues& issues) {
+  r.Required("prometheus");
+  const JsonValue* v = r.Get("prometheus");
+  if (v == nullptr) return std::nullopt;
+  JsonReader br(*v, r.PathOf("prometheus"), issues);
+  if (!br.Valid()) return std::nullopt;
+  const size_t errors_before = issues.errors.size();
+  PrometheusMetricSource src;
+  br.String("name", src.name);
+  br.Required("query");
+  br.String("query", src.query);
+  if (br.Has("emptyResultValue")) {
+    double d = 0;
+    br.Double("emptyResultValue", d);
+    src.empty_result_value = d;
+  } else {
+    br.Get("emptyResultValue");
+  }
+  br.String("aggregation", src.aggregation);
+  auto target = ParseTarget(br, "target", {MetricTargetType::kValue, MetricTargetType::kAverageValue});
+  br.Finish();
+  if (br.Has("query")) {
+    if (src.query.empty()) {
+      issues.Error(br.PathOf("query"), "must not be empty");
+    } else if (auto names = prometheus::Placeholders(src.query); !names) {
+      issues.Error(br.PathOf("query"), names.error().message);
+    }
+  }
+  if (src.name.empty()) issues.Error(br.PathOf("name"), "must not be empty");
+  if (!prometheus::ParseAggregation(src.aggregation)) {
+    issues.Error(br.PathOf("aggregation"),
+                 fmt::format("must be one of none, sum, avg, max, min, got \"{}\"", src.aggregation));
+  }
+  if (issues.errors.size() != errors_before || !target) return std::nullopt;
+  src.target = *target;
+  MetricSpec spec;
+  spec.type = MetricSourceType::kExternal;
+  spec.external = ExternalMetricSource{MetricIdentifier{src.name, std::nullopt}, src.target};
+  spec.prometheus = std::move(src);
+  return spec;
+}
+
 }  // namespace
 
 std::string_view MetricTargetTypeName(MetricTargetType type) {
@@ -253,7 +296,13 @@ std::optional<MetricSpec> ParseMetricSpec(const JsonValue& value, const std::str
   std::string type;
   r.Required("type");
   r.String("type", type);
-  r.Known({"resource", "containerResource", "pods", "object", "external"});
+  r.Known({"resource", "containerResource", "pods", "object", "external", "prometheus"});
+  if (type == "Prometheus") {
+    auto spec = ParsePrometheusSpec(r, issues);
+    r.Finish();
+    if (issues.errors.size() != errors_before) return std::nullopt;
+    return spec;
+  }
   r.Finish();
   MetricSpec spec;
   bool known = false;
@@ -267,7 +316,7 @@ std::optional<MetricSpec> ParseMetricSpec(const JsonValue& value, const std::str
     if (!type.empty()) {
       issues.Error(r.PathOf("type"),
                    fmt::format("must be one of Resource, ContainerResource, Pods, Object, "
-                               "External, got \"{}\"",
+                               "External, Prometheus, got \"{}\"",
                                type));
     }
     return std::nullopt;
@@ -360,6 +409,20 @@ std::optional<MetricSpec> ParseMetricSpec(const JsonValue& value, const std::str
 
 JsonValue MetricSpecToJson(const MetricSpec& spec, JsonAllocator& a) {
   JsonValue out(rapidjson::kObjectType);
+  if (spec.prometheus) {
+    const auto& p = *spec.prometheus;
+    out.AddMember("type", "Prometheus", a);
+    JsonValue b(rapidjson::kObjectType);
+    b.AddMember("name", JsonString(p.name, a), a);
+    b.AddMember("query", JsonString(p.query, a), a);
+    JsonValue t;
+    TargetToJson(p.target, t, a);
+    b.AddMember("target", t, a);
+    if (p.empty_result_value) b.AddMember("emptyResultValue", *p.empty_result_value, a);
+    b.AddMember("aggregation", JsonString(p.aggregation, a), a);
+    out.AddMember("prometheus", b, a);
+    return out;
+  }
   out.AddMember("type", JsonString(MetricSourceTypeName(spec.type), a), a);
   auto target = [&](const MetricTarget& t) {
     JsonValue v;

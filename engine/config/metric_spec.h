@@ -4,6 +4,11 @@
 // Field names and validation rules are the Kubernetes API's (HorizontalPodAutoscaler v2):
 // Resource and ContainerResource take Utilization or AverageValue targets, Pods takes
 // AverageValue, Object and External take Value or AverageValue. Plain values; thread-compatible.
+//
+// Ours: `type: Prometheus` (docs/prometheus.md) is an External metric whose value comes from a
+// PromQL query. It is parsed into type kExternal with `external` holding its name and target (so
+// the HPA evaluators apply the upstream External rules unchanged) and `prometheus` holding the
+// query; MetricSpecToJson writes it back as `type: Prometheus`.
 #pragma once
 
 #include <map>
@@ -81,6 +86,14 @@ struct ExternalMetricSource {
   MetricTarget target;
 };
 
+struct PrometheusMetricSource {
+  std::string name = "prometheus";  // the metric's name in audits and recorded metrics
+  std::string query;                // PromQL; may use {{namespace}}, {{target}}, {{pod}}
+  MetricTarget target;              // Value or AverageValue
+  std::optional<double> empty_result_value;  // used when the query returns no sample
+  std::string aggregation = "none";          // none | sum | avg | max | min over the series
+};
+
 struct MetricSpec {
   MetricSourceType type = MetricSourceType::kResource;
   std::optional<ResourceMetricSource> resource;
@@ -88,6 +101,7 @@ struct MetricSpec {
   std::optional<PodsMetricSource> pods;
   std::optional<ObjectMetricSource> object;
   std::optional<ExternalMetricSource> external;
+  std::optional<PrometheusMetricSource> prometheus;  // with type kExternal (see above)
 };
 
 // Whether a target must carry its number (averageUtilization / averageValue / value).

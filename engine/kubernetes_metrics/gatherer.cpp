@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "engine/kubernetes_metrics/metrics_api.h"
+#include "engine/kubernetes_metrics/prometheus_metric.h"
 
 namespace cpa::engine {
 namespace {
@@ -166,6 +167,7 @@ Result<ValueMetric> GatherExternal(kube::Api& api, const std::string& ns,
 
 // "Resource cpu", "Pods requests_per_second", ... for messages.
 std::string Describe(const config::MetricSpec& spec) {
+  if (spec.prometheus) return "Prometheus " + spec.prometheus->name;
   std::string name;
   if (spec.resource) name = spec.resource->name;
   if (spec.container_resource) {
@@ -182,10 +184,18 @@ std::string Describe(const config::MetricSpec& spec) {
 Result<KubernetesMetric> GatherKubernetesMetric(kube::Api& api, const config::MetricSpec& spec,
                                                 const std::string& name_space,
                                                 const TargetState& target,
-                                                const ReadinessPeriods& periods, TimePoint now) {
+                                                const ReadinessPeriods& periods, TimePoint now,
+                                                prometheus::Client* prometheus) {
   KubernetesMetric metric;
   metric.current_replicas = target.current_replicas;
   metric.spec = spec;
+  if (spec.prometheus) {
+    auto m = GatherPrometheusMetric(prometheus, *spec.prometheus, name_space, target, now);
+    if (!m) return Because(m.error(), "failed to get prometheus metric " + spec.prometheus->name);
+    metric.external = std::move(m->value);
+    metric.prometheus = std::move(m->result);
+    return metric;
+  }
   switch (spec.type) {
     case config::MetricSourceType::kResource: {
       if (!spec.resource) break;
@@ -236,7 +246,8 @@ Result<KubernetesMetric> GatherKubernetesMetric(kube::Api& api, const config::Me
 Result<std::vector<KubernetesMetric>> GatherKubernetesMetricList(kube::Api& api,
                                                                  const config::Config& config,
                                                                  const TargetState& target,
-                                                                 TimePoint now) {
+                                                                 TimePoint now,
+                                                                 prometheus::Client* prometheus) {
   ReadinessPeriods periods;
   periods.cpu_initialization_period = std::chrono::seconds(config.cpu_initialization_period_s);
   periods.initial_readiness_delay = std::chrono::seconds(config.initial_readiness_delay_s);
@@ -244,7 +255,8 @@ Result<std::vector<KubernetesMetric>> GatherKubernetesMetricList(kube::Api& api,
   metrics.reserve(config.kubernetes_metric_specs.size());
   for (size_t i = 0; i < config.kubernetes_metric_specs.size(); ++i) {
     const auto& spec = config.kubernetes_metric_specs[i];
-    auto metric = GatherKubernetesMetric(api, spec, config.namespace_, target, periods, now);
+    auto metric =
+        GatherKubernetesMetric(api, spec, config.namespace_, target, periods, now, prometheus);
     if (!metric) {
       const std::string where = fmt::format("kubernetesMetricSpecs[{}] ({})", i, Describe(spec));
       if (config.require_kubernetes_metrics) {
@@ -262,8 +274,9 @@ Result<std::vector<KubernetesMetric>> GatherKubernetesMetricList(kube::Api& api,
 }
 
 Result<JsonDocument> GatherKubernetesMetrics(kube::Api& api, const config::Config& config,
-                                             const TargetState& target, TimePoint now) {
-  auto metrics = GatherKubernetesMetricList(api, config, target, now);
+                                             const TargetState& target, TimePoint now,
+                                             prometheus::Client* prometheus) {
+  auto metrics = GatherKubernetesMetricList(api, config, target, now, prometheus);
   if (!metrics) return std::unexpected(metrics.error());
   JsonDocument doc;
   doc.SetArray();

@@ -20,19 +20,27 @@
 #include "engine/run_types.h"
 #include "kube/client.h"
 
+namespace cpa::prometheus {
+class Client;
+}
+
 namespace cpa::engine {
 
-// One spec. Errors carry the cause only (no spec index).
+// One spec. Errors carry the cause only (no spec index). `prometheus` queries `type: Prometheus`
+// specs (engine/kubernetes_metrics/prometheus_metric.h); null: such a spec is an error.
 Result<kubernetes_metrics::KubernetesMetric> GatherKubernetesMetric(
     kube::Api& api, const config::MetricSpec& spec, const std::string& name_space,
-    const TargetState& target, const kubernetes_metrics::ReadinessPeriods& periods, TimePoint now);
+    const TargetState& target, const kubernetes_metrics::ReadinessPeriods& periods, TimePoint now,
+    prometheus::Client* prometheus = nullptr);
 
 // Every spec of config.kubernetes_metric_specs, applying requireKubernetesMetrics.
 Result<std::vector<kubernetes_metrics::KubernetesMetric>> GatherKubernetesMetricList(
-    kube::Api& api, const config::Config& config, const TargetState& target, TimePoint now);
+    kube::Api& api, const config::Config& config, const TargetState& target, TimePoint now,
+    prometheus::Client* prometheus = nullptr);
 
 // The same, as the JSON array handed to the metric stage as "kubernetesMetrics".
 Result<JsonDocument> GatherKubernetesMetrics(kube::Api& api, const config::Config& config,
-                                             const TargetState& target, TimePoint now);
+                                             const TargetState& target, TimePoint now,
+                                             prometheus::Client* prometheus = nullptr);
 
 }  // namespace cpa::engine

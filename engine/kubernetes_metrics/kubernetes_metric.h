@@ -62,6 +62,15 @@ struct ValueMetric {
   TimePoint timestamp;
 };
 
+// Ours: what a `type: Prometheus` spec's query returned (docs/prometheus.md). The value the HPA
+// rules use is in `external` (milli-units), as for an External metric.
+struct PrometheusResult {
+  std::string query;  // as sent, placeholders replaced ({{pod}}: the first pod's query)
+  double value = 0;   // the reduced value (sum over pods for a per-pod query)
+  int64_t samples = 0;             // samples it came from (0: emptyResultValue was used)
+  std::map<std::string, double> pod_values;  // per-pod queries: pod -> value
+};
+
 struct KubernetesMetric {
   int current_replicas = 0;
   config::MetricSpec spec;
@@ -69,6 +78,7 @@ struct KubernetesMetric {
   std::optional<PodsMetric> pods;
   std::optional<ValueMetric> object;
   std::optional<ValueMetric> external;
+  std::optional<PrometheusResult> prometheus;  // type Prometheus (with `external`)
 };
 
 // {"current_replicas": N, "spec": {...}, "resource"|"pods"|"object"|"external": {...}}

@@ -105,6 +105,19 @@ JsonValue ToJson(const KubernetesMetric& metric, JsonAllocator& a) {
   if (metric.pods) out.AddMember("pods", PodsToJson(*metric.pods, a), a);
   if (metric.object) out.AddMember("object", ValueToJson(*metric.object, a), a);
   if (metric.external) out.AddMember("external", ValueToJson(*metric.external, a), a);
+  if (metric.prometheus) {
+    const auto& p = *metric.prometheus;
+    JsonValue prom(rapidjson::kObjectType);
+    prom.AddMember("query", JsonString(p.query, a), a);
+    prom.AddMember("value", p.value, a);
+    prom.AddMember("samples", p.samples, a);
+    if (!p.pod_values.empty()) {
+      JsonValue pods(rapidjson::kObjectType);
+      for (const auto& [pod, v] : p.pod_values) pods.AddMember(JsonString(pod, a), JsonValue(v), a);
+      prom.AddMember("pod_values", pods, a);
+    }
+    out.AddMember("prometheus", prom, a);
+  }
   return out;
 }
 
