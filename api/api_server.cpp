@@ -280,6 +280,8 @@ struct ApiServer::Impl {
     w.Int64(c.interval_ms);
     w.Key("runMode");
     String(w, config::RunModeName(c.run_mode));
+    w.Key("mode");  // "observe": decisions are recorded, nothing is scaled
+    String(w, a.observe() ? "observe" : "live");
     if (auto last = server.metrics_.last_run(a.id())) {
       w.Key("lastRun");
       w.StartObject();

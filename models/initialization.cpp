@@ -75,7 +75,7 @@ Result<InitialState> HeuristicInitialState(Trend trend, Seasonal seasonal, int s
         const double window = first * scale;
         trend_series[trend_points++] =
             odd ? window : (window + (window + (x[i + half] - x[i - half]) * scale)) / 2.0;
-        first += x[i - half + m] - x[i - half];
+        if (i + 1 < hi) first += x[i - half + m] - x[i - half];
       }
     }
     // The range [lo, hi) is cut into kChains segments whose sliding sums advance in the same

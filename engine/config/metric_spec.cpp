@@ -191,7 +191,8 @@ std::optional<MetricSpec> ParsePrometheusSpec(JsonReader& r, ConfigIssues& issue
     br.Get("emptyResultValue");
   }
   br.String("aggregation", src.aggregation);
-  auto target = ParseTarget(br, "target", {MetricTargetType::kValue, MetricTargetType::kAverageValue});
+  auto target = ParseTarget(br, "target", {MetricTargetType::kValue, MetricTargetType::kAverageValue},
+                            TargetValues::kRequired);
   br.Finish();
   if (br.Has("query")) {
     if (src.query.empty()) {

@@ -267,6 +267,7 @@ TEST_F(ApiServerTest, PrefixedRoutesWorkForTheSingleAutoscaler) {
   EXPECT_STREQ(doc[0]["id"].GetString(), "default/web");
   EXPECT_STREQ(doc[0]["scaleTargetRef"]["kind"].GetString(), "Deployment");
   EXPECT_EQ(doc[0]["maxReplicas"].GetInt(), 10);
+  EXPECT_STREQ(doc[0]["mode"].GetString(), "live");
   EXPECT_FALSE(doc[0].HasMember("lastRun"));
   auto res = cli.Post("/api/v1/autoscalers/default/web/evaluation");
   ASSERT_TRUE(res);

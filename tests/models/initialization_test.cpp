@@ -21,6 +21,26 @@ TEST(ModelsInitialization, HeuristicRecoversExactLinearTrendAndPattern) {
   EXPECT_NEAR(s->level, 22.0, 1e-12);
 }
 
+// Odd and even seasons on series of exactly the minimal length (the moving average then has
+// exactly ten points; nothing past the series is read) and long enough for the four sliding
+// chains to split the range unevenly: the exact line and pattern come back.
+TEST(ModelsInitialization, HeuristicIsExactForOddAndEvenSeasonsAtAnyLength) {
+  for (int m : {3, 4, 9, 10, 97}) {
+    for (int n : {HeuristicRequiredHistory(Seasonal::kAdditive, m), 5 * m + 3}) {
+      std::vector<double> pattern(static_cast<size_t>(m));
+      double mean = 0.0;
+      for (int j = 0; j < m; ++j) mean += pattern[j] = (j * 7 % 5) - 1.5 + 0.1 * j;
+      for (double& p : pattern) p -= mean / m;
+      std::vector<double> y;  // exactly n points: ASan sees any read past them
+      for (int t = 0; t < n; ++t) y.push_back(50.0 + 0.5 * t + pattern[t % m]);
+      auto s = HeuristicInitialState(Trend::kAdditive, Seasonal::kAdditive, m, y);
+      ASSERT_TRUE(s.has_value()) << "m=" << m << " n=" << n << ": " << s.error().ToString();
+      for (int j = 0; j < m; ++j) EXPECT_NEAR(s->seasonal[j], pattern[j], 1e-9) << m << " " << n;
+      EXPECT_NEAR(s->trend, 0.5, 1e-9) << m << " " << n;
+    }
+  }
+}
+
 TEST(ModelsInitialization, HeuristicWithoutSeasonRegressesFirstTenPoints) {
   std::vector<double> y;
   for (int t = 0; t < 15; ++t) y.push_back(5.0 + 0.5 * t);
