@@ -27,6 +27,7 @@ struct ReplayFlags {
   std::string series;
   std::string actual = "current";
   bool per_replica = false;
+  double demand_scale = 1.0;
   std::string pod_startup = "0s";
   double cpu_request = 1.0;
   std::optional<double> pod_capacity;
@@ -134,12 +135,12 @@ int RunReplay(const ReplayFlags& flags) {
     options.demand = *std::move(demand);
     options.actual = options.demand.extra;
   }
-  if (flags.per_replica) {
-    for (size_t i = 0; i < options.demand.size(); ++i) {
-      const double replicas =
-          i < options.actual.size() && options.actual[i] ? *options.actual[i] : 1.0;
-      options.demand.values[i] *= replicas;
+  for (size_t i = 0; i < options.demand.size(); ++i) {
+    double replicas = 1.0;
+    if (flags.per_replica && i < options.actual.size() && options.actual[i]) {
+      replicas = *options.actual[i];
     }
+    options.demand.values[i] *= replicas * flags.demand_scale;
   }
   auto result = phpa::Replay(config, options);
   if (!result) {
@@ -195,6 +196,10 @@ void RegisterReplayCommand(CLI::App& app, int& exit_code) {
   cmd->add_flag("--per-replica", flags->per_replica,
                 "The demand series is per replica (e.g. a recorded utilization): multiply it by "
                 "what happened (--actual, or the CSV's third column)");
+  cmd->add_option("--demand-scale", flags->demand_scale,
+                  "Multiply the demand by this (e.g. 0.01 turns a recorded CPU utilization in "
+                  "percent of a 1-core request into cores)")
+      ->capture_default_str();
   cmd->add_option("--pod-startup", flags->pod_startup,
                   "How long a new pod is Pending before it runs (e.g. 90s)")
       ->capture_default_str();
