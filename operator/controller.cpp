@@ -1,5 +1,6 @@
 #include "operator/controller.h"
 
+#include <map>
 #include <thread>
 #include <vector>
 
@@ -14,6 +15,19 @@ namespace {
 
 std::string KeyOf(const JsonValue& object) {
   return MetadataString(object, "namespace") + "/" + MetadataString(object, "name");
+}
+
+// What a reconcile of a CR depends on besides its children: identity, spec (generation), the
+// pause annotation and deletion.
+std::string Fingerprint(const JsonValue& cr) {
+  const JsonValue* meta = FindMember(cr, "metadata");
+  const JsonValue* generation = meta != nullptr ? FindMember(*meta, "generation") : nullptr;
+  const JsonValue* annotations = meta != nullptr ? FindMember(*meta, "annotations") : nullptr;
+  const JsonValue* paused =
+      annotations != nullptr ? FindMember(*annotations, kPausedReplicasAnnotation) : nullptr;
+  return fmt::format(
+      "{}|{}|{}|{}", MetadataString(cr, "uid"), generation != nullptr ? ToJson(*generation) : "",
+      paused != nullptr ? ToJson(*paused) : "", MetadataString(cr, "deletionTimestamp"));
 }
 
 }  // namespace
@@ -85,7 +99,7 @@ void Controller::EnqueueAll() {
   std::vector<std::string> keys;
   {
     std::lock_guard lock(mu_);
-    keys.assign(known_.begin(), known_.end());
+    for (const auto& [key, fingerprint] : known_) keys.push_back(key);
   }
   for (const auto& key : keys) queue_.Add(key);
 }
@@ -118,15 +132,15 @@ void Controller::StartInformers(std::stop_token stop) {
     kube::Reflector::Handler h;
     if (k.custom) {
       h.on_replace = [this, self](std::vector<JsonDocument>&& items, const std::string&) {
-        std::set<std::string> keys;
-        for (const auto& item : items) keys.insert(KeyOf(item));
+        std::map<std::string, std::string> known;
+        for (const auto& item : items) known.emplace(KeyOf(item), Fingerprint(item));
         {
           std::lock_guard lock(mu_);
-          known_ = keys;
+          known_ = known;
         }
         self->lists.fetch_add(1);
         self->synced.store(true);
-        for (const auto& key : keys) queue_.Add(key);
+        for (const auto& [key, fingerprint] : known) queue_.Add(key);
       };
       h.on_event = [this](kube::WatchEvent&& event) {
         std::string key = KeyOf(event.object);
@@ -135,7 +149,15 @@ void Controller::StartInformers(std::stop_token stop) {
           if (event.type == kube::WatchEventType::kDeleted) {
             known_.erase(key);
           } else {
-            known_.insert(key);
+            std::string fingerprint = Fingerprint(event.object);
+            auto it = known_.find(key);
+            // A change of status or of metadata the reconcile does not read (the operator's
+            // own status writes, mostly) needs no reconcile.
+            if (event.type == kube::WatchEventType::kModified && it != known_.end() &&
+                it->second == fingerprint) {
+              return;
+            }
+            known_[key] = std::move(fingerprint);
           }
         }
         queue_.Add(key);

@@ -1,20 +1,22 @@
 // The CustomPodAutoscaler controller: informers (kube::Reflector: LIST then WATCH, re-LIST on
 // 410 Gone) on the CRs and on the children carrying the owned-by label feed namespace/name keys
-// into a WorkQueue; worker threads run Reconciler::Reconcile on them, back off per key on errors
-// and re-queue what asked for a later look; every `resync` all known CRs are queued again.
-// With leader election only the holder of a coordination.k8s.io Lease reconciles (informers run
-// on every replica, so a new leader starts warm); a leader that cannot renew within the lease
-// duration stops and Run() returns an error (the process exits and is restarted); one that
-// stops cleanly releases the lease so a standby takes over without waiting for it to expire.
+// into a WorkQueue (a CR change that leaves its spec, pause annotation and identity alone, such
+// as the operator's own status write, queues nothing); worker threads run Reconciler::Reconcile on
+// them, back off per key on errors and re-queue what asked for a later look; every `resync` all
+// known CRs are queued again. With leader election only the holder of a coordination.k8s.io Lease
+// reconciles (informers run on every replica, so a new leader starts warm); a leader that cannot
+// renew within the lease duration stops and Run() returns an error (the process exits and is
+// restarted); one that stops cleanly releases the lease so a standby takes over without waiting for
+// it to expire.
 //
 // Run() blocks until `stop`; the accessors are thread-safe and may be called while it runs.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <stop_token>
 #include <string>
 
@@ -93,7 +95,7 @@ class Controller {
   std::atomic<int64_t> lease_attempts_{0};
   std::atomic<int64_t> informer_errors_{0};
   mutable std::mutex mu_;
-  std::set<std::string> known_;  // CR keys seen by the informer
+  std::map<std::string, std::string> known_;  // CR key -> Fingerprint() of what was seen
   std::vector<std::unique_ptr<Informer>> informers_;
   std::string terminal_error_;
 };

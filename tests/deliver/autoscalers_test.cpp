@@ -568,5 +568,53 @@ TEST_F(Tweet, AMissingTokenIsAClearErrorAndNothingIsAsked) {
   EXPECT_EQ(Replicas("tweet-app"), 2);
 }
 
+// --- autoscalers/hpa and autoscalers/phpa: the built-in evaluators' ready configs ----------------
+
+class BuiltInEvaluators : public AutoscalerExamplesTest,
+                          public ::testing::WithParamInterface<std::string> {
+ protected:
+  // `web` with 2 pods requesting 500m CPU, each using `usage`.
+  void AddWeb(const std::string& usage) {
+    auto created = server_->CreateObject(
+        std::string_view(R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web",)"
+                         R"("namespace":"default"},"spec":{"replicas":2,"selector":{"matchLabels":)"
+                         R"({"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},"spec":)"
+                         R"({"containers":[{"name":"web","image":"web:1","resources":{"requests":)"
+                         R"({"cpu":"500m"}}}]}}}})"));
+    ASSERT_TRUE(created) << created.error().message;
+    for (const auto& pod : server_->ListObjects("v1", "Pod", "default")) {
+      server_->SetPodMetrics("default", pod["metadata"]["name"].GetString(),
+                             {kube::fake::ContainerUsage{"web", usage, "16Mi"}});
+    }
+  }
+  CliResult Run() {
+    // The store on a scratch file (the config names a volume path); the fake's pods have just
+    // started, so their CPU counts at once (the HPA would wait cpuInitializationPeriod).
+    return RunOnce(
+        GetParam() + "/config.yaml",
+        {fmt::format(R"(store={{"path": "{}"}})", scratch_.File("history.db")),
+         fmt::format(R"(evaluate={{"{}": {{"cpuInitializationPeriod": 0}}}})", GetParam())});
+  }
+};
+
+TEST_P(BuiltInEvaluators, HighCpuScalesUp) {
+  AddWeb("800m");  // 160% of the request: the HPA wants ceil(2 * 160 / target)
+  CliResult run = Run();
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  // hpa targets 80% -> 4; phpa targets 50% -> 7, held to 6 by the default scale-up policy
+  // (at most +4 pods or +100% per 15 s); with no history yet its models add nothing.
+  EXPECT_EQ(Replicas("web"), GetParam() == "hpa" ? 4 : 6);
+}
+
+TEST_P(BuiltInEvaluators, CpuAtTheTargetKeepsTheCount) {
+  AddWeb(GetParam() == "hpa" ? "400m" : "250m");  // exactly the target utilization
+  CliResult run = Run();
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(Replicas("web"), 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Autoscalers, BuiltInEvaluators, ::testing::Values("hpa", "phpa"),
+                         [](const auto& info) { return info.param; });
+
 }  // namespace
 }  // namespace cpa::deliver

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every kustomization under deploy/ renders with `kubectl kustomize`, and every overlay applies to
 # kube/fake (cpa-fake-apiserver) with client-side `kubectl apply`: created, then unchanged on a
-# second apply, with the image, namespace, replicas and resources the overlay sets.
+# second apply, with the image, namespace, replicas and resources the overlay sets; and every
+# example under autoscalers/ applies its deployment.yaml and cpa.yaml.
 # The fake serves no OpenAPI document, hence --validate=false.
 # Usage: kustomize_test.sh BUILD_DIR   (run from the repository root)
 set -euo pipefail
@@ -63,6 +64,15 @@ for overlay in deploy/overlays/*/; do
     cpa-operator -n "$ns" -o jsonpath='{.subjects[0].namespace}')
   check "$overlay binding subject namespace" "$ns" "$sa"
 done
+# Every example autoscaler's manifests apply too: the app it manages and its CustomPodAutoscaler.
+for example in autoscalers/*/cpa.yaml; do
+  dir=$(dirname "$example")
+  out=$(apply "$dir/deployment.yaml" 2>&1 && apply "$example" 2>&1) || true
+  check "$dir manifests" 0 "$(grep -vc ' created$\| unchanged$\| configured$' <<<"$out" || true)"
+  [[ $out == *"custompodautoscaler.custompodautoscaler.com/"*" created"* ]] ||
+    check "$dir CustomPodAutoscaler created" created "$out"
+done
+check "every example has its manifests" "$(ls -d autoscalers/*/ | wc -l)" "$(ls autoscalers/*/cpa.yaml | wc -l)"
 echo "kustomize: $passed passed, $failed failed"
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -61,6 +61,8 @@ struct InvalidCase {
   std::string field;  // must appear in the message
 };
 
+void PrintTo(const InvalidCase& c, std::ostream* os) { *os << c.field; }
+
 class CpaSpecInvalidTest : public ::testing::TestWithParam<InvalidCase> {};
 
 TEST_P(CpaSpecInvalidTest, NamesTheField) {
@@ -101,7 +103,10 @@ INSTANTIATE_TEST_SUITE_P(
             "metadata: {name: s, annotations: {v1.custompodautoscaler.com/paused-replicas: '-1'}}\n"
             "spec:\n" +
                 kTemplate + kTarget,
-            "paused-replicas"}));
+            "paused-replicas"}),
+    [](const ::testing::TestParamInfo<InvalidCase>& info) {
+      return "Case" + std::to_string(info.index);
+    });
 
 TEST(CpaSpecTest, ReadsThePauseAnnotation) {
   auto spec = ParseCpa(
