@@ -4,7 +4,7 @@ BUILD_TYPE ?= Release
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test demo asan tsan coverage bench format format-check tidy clean
+.PHONY: all deps configure build test demo demo-run asan tsan coverage bench format format-check tidy clean
 
 all: build
 
@@ -20,8 +20,13 @@ build: configure
 test: build
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 300
 
+# The default experiment (HPA vs predictive HPA, 3 simulated days): summary table and report.
 demo: build
 	@scripts/demo.sh $(BUILD_DIR)
+
+# The earlier demo: `cpa run` against the in-memory API server while the load rises and falls.
+demo-run: build
+	@scripts/demo-run.sh $(BUILD_DIR)
 
 # ASan + UBSan build and test run.
 asan:

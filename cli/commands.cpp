@@ -12,6 +12,7 @@ void RegisterCommands(CLI::App& app, int& exit_code) {
   RegisterHistoryCommand(app, exit_code);
   RegisterReplayCommand(app, exit_code);
   RegisterRunCommand(app, exit_code);
+  RegisterSimCommand(app, exit_code);
   RegisterTuneCommand(app, exit_code);
   RegisterVersionCommand(app, exit_code);
 }

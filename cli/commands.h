@@ -23,6 +23,7 @@ void RegisterForecastCommand(CLI::App& app, int& exit_code);
 void RegisterHistoryCommand(CLI::App& app, int& exit_code);
 void RegisterReplayCommand(CLI::App& app, int& exit_code);
 void RegisterRunCommand(CLI::App& app, int& exit_code);
+void RegisterSimCommand(CLI::App& app, int& exit_code);
 void RegisterTuneCommand(CLI::App& app, int& exit_code);
 
 }  // namespace cpa::cli
