@@ -195,6 +195,8 @@ std::expected<std::vector<GatheredMetric>, StageError> Autoscaler::GatherForEval
     if (m) {
       g.metric = std::move(*m);
     } else {
+      log::Warning("autoscaler {}: metric {} ({}) could not be read: {}", id_, gathered.size(),
+                   config::MetricSourceTypeName(spec.type), m.error().ToString());
       g.error = m.error();
     }
     gathered.push_back(std::move(g));
@@ -227,7 +229,7 @@ std::expected<void, StageError> Autoscaler::RunBuiltin(RunResult& result, const 
   result.evaluation = out->evaluation;
   result.decision = out->decision;
   result.audit = out->audit;
-  if (out->audit) log::V(1, "autoscaler {}: {}", id_, ToJson(*out->audit));
+  if (out->audit && log::Verbosity() >= 1) log::V(1, "autoscaler {}: {}", id_, ToJson(*out->audit));
   if (result.decision->disabled) {
     log::Info(
         "autoscaler {}: target has 0 replicas and minReplicas is {}: autoscaling disabled "

@@ -27,6 +27,10 @@ Condition Make(std::string type, bool status, std::string reason, std::string me
 
 Duration Seconds(int64_t s) { return std::chrono::seconds(s); }
 
+// The controller records the first-seen count an instant before it computes the run's windows
+// (two time.Now() calls), so a 0 s window never holds it; we place it one store tick (1 ms) early.
+constexpr Duration kInitialRecommendationLead = std::chrono::milliseconds(1);
+
 // Sum of the changes strictly after now - period.
 int64_t ChangeInPeriod(const std::vector<TimedReplicas>& events, int32_t period_seconds,
                        TimePoint now) {
@@ -103,7 +107,7 @@ Result<Normalization> NormalizeLegacy(const NormalizeInput& in, const HpaOptions
   const TimePoint cutoff = in.now - Seconds(o.downscale_stabilization_s);
   auto recs = history.Recommendations(cutoff);
   if (!recs) return std::unexpected(recs.error());
-  if (virtual_initial) recs->push_back({in.now, in.current_replicas});
+  if (virtual_initial) recs->push_back({in.now - kInitialRecommendationLead, in.current_replicas});
   int max_rec = in.recommendation;
   for (const auto& r : *recs) {
     if (r.time >= cutoff) max_rec = std::max(max_rec, r.replicas);
@@ -161,7 +165,7 @@ Result<Normalization> NormalizeWithBehavior(const NormalizeInput& in, const HpaO
   const TimePoint down_cutoff = in.now - Seconds(down_rules.stabilization_window_seconds);
   auto recs = history.Recommendations(std::min(up_cutoff, down_cutoff));
   if (!recs) return std::unexpected(recs.error());
-  if (virtual_initial) recs->push_back({in.now, in.current_replicas});
+  if (virtual_initial) recs->push_back({in.now - kInitialRecommendationLead, in.current_replicas});
   int up_rec = in.recommendation;
   int down_rec = in.recommendation;
   for (const auto& r : *recs) {
@@ -255,7 +259,10 @@ Result<bool> EnsureInitialRecommendation(HpaHistory& history, int current_replic
   auto has = history.HasRecommendations();
   if (!has) return std::unexpected(has.error());
   if (*has) return false;
-  if (record) CPA_RETURN_IF_ERROR(history.AddInitialRecommendation(now, current_replicas));
+  if (record) {
+    CPA_RETURN_IF_ERROR(
+        history.AddInitialRecommendation(now - kInitialRecommendationLead, current_replicas));
+  }
   return true;
 }
 

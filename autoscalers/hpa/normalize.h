@@ -49,8 +49,9 @@ struct Normalization {
   std::optional<int> rate_limit;             // scale-up limit or scale-down limit
 };
 
-// The first time a target is seen the HPA records its current replicas as a recommendation.
-// Records it (when `record`) if the history has none; returns whether this run is that first.
+// The first time a target is seen the HPA records its current replicas as a recommendation, an
+// instant before the run's own (we use now - 1 ms), so a 0 s window does not hold it. Records it
+// (when `record`) if the history has none; returns whether this run is that first.
 Result<bool> EnsureInitialRecommendation(HpaHistory& history, int current_replicas, TimePoint now,
                                          bool record);
 

@@ -4,6 +4,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "common/quantity.h"
 
@@ -41,9 +42,10 @@ std::string_view StringAt(const JsonValue& object, std::string_view key) {
                                        : std::string_view();
 }
 
-std::string PodName(const JsonValue& pod) {
+// A view into the pod's JSON (valid while the target lives).
+std::string_view PodName(const JsonValue& pod) {
   const JsonValue* metadata = FindMember(pod, "metadata");
-  return metadata != nullptr ? std::string(StringAt(*metadata, "name")) : std::string();
+  return metadata != nullptr ? StringAt(*metadata, "name") : std::string_view();
 }
 
 // Deleted or failed: upstream's "ignored" pods, whose samples are dropped.
@@ -67,13 +69,15 @@ Result<int64_t> QuantityMilli(const JsonValue& q) {
 
 // upstream calculateRequests: pod-level requests when set (and no container is named), else the
 // sum over containers and restartable (sidecar) init containers, or the named container.
-Result<std::map<std::string, int64_t>> CalculateRequests(const engine::TargetState& target,
-                                                         const std::string& container,
-                                                         const std::string& resource) {
-  std::map<std::string, int64_t> requests;
+using PodValues = std::unordered_map<std::string_view, int64_t>;
+
+Result<PodValues> CalculateRequests(const engine::TargetState& target, const std::string& container,
+                                    const std::string& resource) {
+  PodValues requests;
+  requests.reserve(target.pods.size());
   for (const auto& doc : target.pods) {
     const JsonValue& pod = *doc;
-    const std::string name = PodName(pod);
+    const std::string_view name = PodName(pod);
     const JsonValue* spec = FindMember(pod, "spec");
     if (container.empty() && spec != nullptr) {
       const JsonValue* resources = FindMember(*spec, "resources");
@@ -136,8 +140,6 @@ Result<std::map<std::string, int64_t>> CalculateRequests(const engine::TargetSta
   return requests;
 }
 
-using PodValues = std::map<std::string, int64_t>;
-
 struct UtilizationRatio {
   double ratio = 0;
   int64_t utilization = 0;  // int32 range
@@ -145,7 +147,7 @@ struct UtilizationRatio {
 };
 
 Result<UtilizationRatio> ResourceUtilizationRatio(const PodValues& metrics,
-                                                  const std::map<std::string, int64_t>& requests,
+                                                  const PodValues& requests,
                                                   int64_t target_utilization) {
   Int128 metrics_total = 0;
   Int128 requests_total = 0;
@@ -178,16 +180,25 @@ std::pair<double, int64_t> MetricUsageRatio(const PodValues& metrics, int64_t ta
   return {static_cast<double>(usage) / static_cast<double>(target), usage};
 }
 
-// The samples that count: the gathered ones minus unready (pending, CPU-unready), deleted and
-// failed pods.
+// The samples that count: those of the target's listed pods minus unready (pending,
+// CPU-unready), deleted and failed pods. (The engine lists pods without those being deleted, so
+// a sample of an unlisted pod is a deleted pod's.)
 PodValues CountedSamples(const engine::kubernetes_metrics::PodMetricsInfo& info,
                          const std::set<std::string>& unready, const engine::TargetState& target) {
   PodValues metrics;
-  for (const auto& [pod, sample] : info) {
-    if (!unready.contains(pod)) metrics[pod] = sample.value;
-  }
+  metrics.reserve(target.pods.size());
+  auto sample = info.begin();
   for (const auto& doc : target.pods) {
-    if (DeletedOrFailed(*doc)) metrics.erase(PodName(*doc));
+    if (DeletedOrFailed(*doc)) continue;
+    const std::string_view name = PodName(*doc);
+    const std::string key(name);  // short pod names stay in the small-string buffer
+    if (!unready.empty() && unready.contains(key)) continue;
+    // Pods come sorted like the samples mostly are: try the next sample before a lookup.
+    if (sample == info.end() || sample->first != name) sample = info.find(key);
+    if (sample != info.end()) {
+      metrics.emplace(name, sample->second.value);
+      ++sample;
+    }
   }
   return metrics;
 }
@@ -202,7 +213,7 @@ struct PodGrouping {
 // GetResourceReplicas (utilization) and calcPlainMetricReplicas (raw values) share the shape;
 // `requests` set selects utilization.
 Status PodBasedReplicas(const ProposalInput& in, const PodGrouping& g, int64_t target,
-                        const std::map<std::string, int64_t>* requests, MetricProposal& out) {
+                        const PodValues* requests, MetricProposal& out) {
   PodValues metrics = CountedSamples(*g.info, *g.unready, *in.target);
   out.ready_pods = g.ready;
   out.unready_pods = static_cast<int64_t>(g.unready->size());

@@ -68,7 +68,8 @@ JsonDocument ConfigToJson(const Config& c) {
   doc.AddMember("minReplicas", c.min_replicas, a);
   doc.AddMember("maxReplicas", c.max_replicas, a);
   doc.AddMember("runMode", Str(RunModeName(c.run_mode), a), a);
-  doc.AddMember("metric", MethodToJson(c.metric, a), a);
+  // Omitted with a built-in evaluator (evaluate.type: hpa), which needs none.
+  if (!c.metric.type.empty()) doc.AddMember("metric", MethodToJson(c.metric, a), a);
   doc.AddMember("evaluate", MethodToJson(c.evaluate, a), a);
   const std::pair<const char*, const std::optional<MethodConfig>*> hooks[] = {
       {"preMetric", &c.pre_metric},     {"postMetric", &c.post_metric},

@@ -11,6 +11,9 @@
 #include <sstream>
 #include <thread>
 
+#include <httplib.h>
+
+#include "common/json.h"
 #include "kube/fake/fake_api_server.h"
 
 extern char** environ;
@@ -60,11 +63,12 @@ class HpaRunProcess : public testing::Test {
     return (*d)["spec"]["replicas"].GetInt();
   }
   // An hpa config on the external metric queue_messages (target value 10), one pod per 300 s.
-  std::string Config(const std::string& store_file) {
+  // `api` replaces the defaults interval 300 ms and apiConfig {enabled: false}.
+  std::string Config(const std::string& store_file, const std::string& api = "") {
     std::string path = (dir_ / ("hpa-" + store_file + ".yaml")).string();
     std::ofstream(path) << fmt::format(
         "scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: web}}\n"
-        "minReplicas: 1\nmaxReplicas: 10\ninterval: 300\napiConfig: {{enabled: false}}\n"
+        "minReplicas: 1\nmaxReplicas: 10\n{}"
         "logVerbosity: 1\nstore: {{path: {}}}\n"
         "evaluate:\n  type: hpa\n  hpa:\n"
         "    metrics:\n      - type: External\n        external:\n"
@@ -72,19 +76,15 @@ class HpaRunProcess : public testing::Test {
         "          target: {{type: Value, value: \"10\"}}\n"
         "    behavior:\n      scaleUp:\n"
         "        policies: [{{type: Pods, value: 1, periodSeconds: 300}}]\n",
+        api.empty() ? "interval: 300\napiConfig: {enabled: false}\n" : api,
         (dir_ / store_file).string());
     return path;
   }
-  // Runs `cpa run --once`; returns the exit code and appends the output to `log`.
-  int RunOnce(const std::string& config, std::string& log) {
-    fs::path out = dir_ / ("cpa-" + std::to_string(++runs_) + ".log");
-    std::vector<std::string> args = {CpaBinary(),
-                                     "run",
-                                     "--once",
-                                     "--config",
-                                     config,
-                                     "--kubeconfig",
-                                     (dir_ / "kubeconfig").string()};
+  // Starts `cpa run [--once]`; the output goes to `out`.
+  pid_t Spawn(const std::string& config, bool once, const fs::path& out) {
+    std::vector<std::string> args = {CpaBinary(), "run",          "--config",
+                                     config,      "--kubeconfig", (dir_ / "kubeconfig").string()};
+    if (once) args.push_back("--once");
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(),
@@ -96,6 +96,18 @@ class HpaRunProcess : public testing::Test {
     pid_t pid = -1;
     EXPECT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
     posix_spawn_file_actions_destroy(&actions);
+    return pid;
+  }
+  static std::string ReadLog(const fs::path& out) {
+    std::ifstream in(out);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+  // Runs `cpa run --once`; returns the exit code and appends the output to `log`.
+  int RunOnce(const std::string& config, std::string& log) {
+    fs::path out = dir_ / ("cpa-" + std::to_string(++runs_) + ".log");
+    pid_t pid = Spawn(config, true, out);
     int status = 0;
     auto deadline = std::chrono::steady_clock::now() + 30s;
     int rc = -1;
@@ -110,10 +122,7 @@ class HpaRunProcess : public testing::Test {
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
     }
-    std::ifstream in(out);
-    std::stringstream s;
-    s << in.rdbuf();
-    log += s.str();
+    log += ReadLog(out);
     return rc;
   }
 
@@ -144,6 +153,40 @@ TEST_F(HpaRunProcess, ARestartMidPeriodKeepsTheScaleEvents) {
   // The same restart without that history (a fresh store) would add another pod.
   ASSERT_EQ(RunOnce(Config("fresh.db"), log), 0) << log;
   EXPECT_EQ(Replicas(), 4) << log;
+}
+
+TEST_F(HpaRunProcess, TheApiEvaluationReplyCarriesTheAudit) {
+  server_->SetExternalMetric("default", "queue_messages", {{"queue", "a"}}, "100");
+  std::string config = Config("history.db",
+                              "apiConfig: {enabled: true, host: 127.0.0.1, port: 0}\n"
+                              "interval: 3600000\nstartTime: 3600000\n");
+  fs::path out = dir_ / "api.log";
+  pid_t pid = Spawn(config, false, out);
+  int port = 0;
+  for (int i = 0; i < 400 && port == 0; ++i) {
+    std::string text = ReadLog(out);
+    auto at = text.find("REST API listening on http://127.0.0.1:");
+    if (at != std::string::npos) port = std::atoi(text.c_str() + at + 39);
+    if (port == 0) std::this_thread::sleep_for(25ms);
+  }
+  if (port == 0) kill(pid, SIGKILL);
+  ASSERT_NE(port, 0) << ReadLog(out);
+  httplib::Client client("127.0.0.1", port);
+  auto reply = client.Post("/api/v1/evaluation?dry_run=true");
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(reply);
+  ASSERT_EQ(reply->status, 200) << reply->body;
+  auto body = ParseJson(reply->body);
+  ASSERT_TRUE(body) << reply->body;
+  EXPECT_EQ((*body)["targetReplicas"].GetInt(), 3);
+  EXPECT_EQ((*body)["evaluatedReplicas"].GetInt(), 20);  // the recommendation
+  ASSERT_TRUE(body->HasMember("audit")) << reply->body;
+  EXPECT_EQ((*body)["audit"]["desiredReplicas"].GetInt(), 3);
+  EXPECT_STREQ((*body)["audit"]["metrics"][0]["name"].GetString(), "queue_messages");
+  EXPECT_STREQ((*body)["audit"]["normalization"]["limitedBy"].GetString(), "ScaleUpLimit");
+  EXPECT_EQ(Replicas(), 2);  // a dry run
 }
 
 TEST_F(HpaRunProcess, AFailingMetricScalesNothing) {
