@@ -11,6 +11,7 @@
 #include "autoscalers/phpa/replay.h"
 #include "autoscalers/phpa/series_source.h"
 #include "cli/commands.h"
+#include "common/json.h"
 #include "engine/config/config_loader.h"
 #include "store/sqlite_store.h"
 #include "store/time_text.h"
@@ -26,13 +27,40 @@ struct ReplayFlags {
   std::string series;
   std::string actual = "current";
   bool per_replica = false;
+  double demand_scale = 1.0;
   std::string pod_startup = "0s";
   double cpu_request = 1.0;
   std::optional<double> pod_capacity;
   std::optional<int> initial_replicas;
+  int season_length = 0;
   std::string timeline;
   std::string output = "csv";
 };
+
+// --season-length: sets seasonalPeriods of every HoltWinters model of an evaluate.phpa block.
+Status OverrideSeasonLength(config::Config& config, int season_length) {
+  if (config.evaluate.type != "phpa") {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "--season-length needs a config with evaluate.type phpa");
+  }
+  auto doc = ParseJson(config.evaluate.options_json.empty() ? "{}" : config.evaluate.options_json);
+  if (!doc) return std::unexpected(doc.error());
+  auto& a = doc->GetAllocator();
+  if (doc->IsObject() && doc->HasMember("models") && (*doc)["models"].IsArray()) {
+    for (auto& model : (*doc)["models"].GetArray()) {
+      if (!model.IsObject() || !model.HasMember("holtWinters")) continue;
+      JsonValue& hw = model["holtWinters"];
+      if (!hw.IsObject()) continue;
+      if (hw.HasMember("seasonalPeriods")) {
+        hw["seasonalPeriods"].SetInt(season_length);
+      } else {
+        hw.AddMember("seasonalPeriods", season_length, a);
+      }
+    }
+  }
+  config.evaluate.options_json = ToJson(*doc);
+  return OkStatus();
+}
 
 // Aligns a store series (what happened) to the demand's times: the newest value at or before.
 std::vector<std::optional<double>> Align(const phpa::Series& demand, const phpa::Series& other) {
@@ -63,6 +91,13 @@ int RunReplay(const ReplayFlags& flags) {
   if (!loaded) {
     for (const auto& e : loaded.error().errors) fmt::print(stderr, "error: {}\n", e.ToString());
     return kExitInvalidConfig;
+  }
+  config::Config config = loaded->config;
+  if (flags.season_length > 0) {
+    if (auto s = OverrideSeasonLength(config, flags.season_length); !s) {
+      fmt::print(stderr, "error: {}\n", s.error().message);
+      return kExitInvalidConfig;
+    }
   }
   auto startup = store::ParseDuration(flags.pod_startup);
   if (!startup) {
@@ -100,14 +135,14 @@ int RunReplay(const ReplayFlags& flags) {
     options.demand = *std::move(demand);
     options.actual = options.demand.extra;
   }
-  if (flags.per_replica) {
-    for (size_t i = 0; i < options.demand.size(); ++i) {
-      const double replicas =
-          i < options.actual.size() && options.actual[i] ? *options.actual[i] : 1.0;
-      options.demand.values[i] *= replicas;
+  for (size_t i = 0; i < options.demand.size(); ++i) {
+    double replicas = 1.0;
+    if (flags.per_replica && i < options.actual.size() && options.actual[i]) {
+      replicas = *options.actual[i];
     }
+    options.demand.values[i] *= replicas * flags.demand_scale;
   }
-  auto result = phpa::Replay(loaded->config, options);
+  auto result = phpa::Replay(config, options);
   if (!result) {
     fmt::print(stderr, "error: {}\n", result.error().message);
     return kExitFailure;
@@ -161,6 +196,10 @@ void RegisterReplayCommand(CLI::App& app, int& exit_code) {
   cmd->add_flag("--per-replica", flags->per_replica,
                 "The demand series is per replica (e.g. a recorded utilization): multiply it by "
                 "what happened (--actual, or the CSV's third column)");
+  cmd->add_option("--demand-scale", flags->demand_scale,
+                  "Multiply the demand by this (e.g. 0.01 turns a recorded CPU utilization in "
+                  "percent of a 1-core request into cores)")
+      ->capture_default_str();
   cmd->add_option("--pod-startup", flags->pod_startup,
                   "How long a new pod is Pending before it runs (e.g. 90s)")
       ->capture_default_str();
@@ -174,6 +213,9 @@ void RegisterReplayCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--initial-replicas", flags->initial_replicas,
                   "Replicas at the start (default: the first of what happened, else "
                   "minReplicas)");
+  cmd->add_option("--season-length", flags->season_length,
+                  "Override seasonalPeriods of every HoltWinters model of an evaluate.phpa "
+                  "config");
   cmd->add_option("--timeline", flags->timeline,
                   "Write the timeline CSV to this file (stdout then gets only the summary)");
   cmd->add_option("--output,-o", flags->output,

@@ -512,10 +512,13 @@ Result<std::vector<Sample>> SqliteStore::MetricValues(Db& db, const MetricSeries
     out.push_back(std::move(s));
   }
   if (last) std::reverse(out.begin(), out.end());
-  // Same instant: by resource name (the scan ordered them by series id).
-  std::stable_sort(out.begin(), out.end(), [](const Sample& a, const Sample& b) {
-    return std::tie(a.time, a.resource) < std::tie(b.time, b.resource);
-  });
+  // Same instant: by resource name (the scan ordered them by series id). One series has one row
+  // per instant, already in time order.
+  if (!single) {
+    std::stable_sort(out.begin(), out.end(), [](const Sample& a, const Sample& b) {
+      return std::tie(a.time, a.resource) < std::tie(b.time, b.resource);
+    });
+  }
   return out;
 }
 

@@ -29,13 +29,18 @@ std::string CurrentText(const hpa::MetricProposal& m) {
   return "";
 }
 
-// The load in replicas: the largest usage ratio x ready pods over the valid metrics (the HPA's
-// need before rounding and tolerance); the proposal when no metric gives one.
-double LoadReplicas(const hpa::Proposal& proposal) {
+// The load in replicas: the largest usage ratio x the pods it was measured over (ready pods for
+// pod metrics, the observed replicas for per-pod Object/External targets or when the ratio was
+// within tolerance) over the valid metrics — the HPA's need before rounding and tolerance; the
+// proposal when no metric gives one.
+double LoadReplicas(const hpa::Proposal& proposal, const engine::TargetState& target) {
+  const int replicas =
+      target.status_replicas > 0 ? target.status_replicas : target.current_replicas;
   std::optional<double> load;
   for (const auto& m : proposal.metrics) {
     if (!m.replicas || !m.usage_ratio || !std::isfinite(*m.usage_ratio)) continue;
-    const double pods = m.ready_pods > 0 ? static_cast<double>(m.ready_pods) : 1.0;
+    const double pods = m.ready_pods > 0 ? static_cast<double>(m.ready_pods)
+                                         : static_cast<double>(std::max(1, replicas));
     const double v = *m.usage_ratio * pods;
     if (!load || v > *load) load = v;
   }
@@ -111,7 +116,7 @@ Result<PhpaDecision> EvaluatePhpa(const PhpaEvaluatorOptions& options, Predictor
   }
   const int hpa_replicas = std::max(0, d.proposal->replicas);
   const double learned = options.phpa.learn == LearnSource::kLoad
-                             ? LoadReplicas(*d.proposal)
+                             ? LoadReplicas(*d.proposal, target)
                              : static_cast<double>(hpa_replicas);
   out.audit = predictor.Run(now, hpa_replicas, learned, !record);
   const int desired = out.audit->decision;

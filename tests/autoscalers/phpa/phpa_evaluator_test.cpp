@@ -4,6 +4,7 @@
 #include "autoscalers/phpa/phpa_evaluator.h"
 
 #include <cmath>
+#include <fstream>
 #include <thread>
 
 #include <httplib.h>
@@ -266,6 +267,47 @@ TEST_F(PhpaEvaluatorTest, BadTuningHookReplyFallsBackToConfiguredValues) {
   std::lock_guard lock(mu);
   EXPECT_NE(body_seen.find("\"replicaHistory\""), std::string::npos);
   EXPECT_NE(body_seen.find("\"name\":\"tuned\""), std::string::npos);
+}
+
+// learn: load — the models learn the demand in replicas (usage / per-pod target), unrounded.
+TEST_F(PhpaEvaluatorTest, LearnLoadLearnsTheDemandInReplicas) {
+  std::string text = Config();
+  text.replace(text.find("decisionType: maximum"), 21, "decisionType: maximum\n    learn: load");
+  auto autoscaler = NewAutoscaler(text);
+  ASSERT_TRUE(autoscaler);
+  for (int run = 0; run < 5; ++run) {
+    clock_.Set(kStart + std::chrono::milliseconds(kIntervalMs * run));
+    server_->SetExternalMetric("default", "demand", {}, fmt::format("{}", Demand(run)));
+    auto result = autoscaler->Run(engine::RunType::kScaler);
+    ASSERT_TRUE(result.has_value()) << result.error().ToString();
+    const JsonValue& p = (*result->audit)["phpa"];
+    ASSERT_TRUE(p["learned"].IsNumber()) << ToJson(*result->audit);
+    EXPECT_NEAR(p["learned"].GetDouble(), Demand(run) / 10.0, 1e-3) << "run " << run;
+  }
+  auto stored = store_->Values(Predictor::HistorySeries("default/web", LearnSource::kLoad), {});
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->size(), 5u);
+}
+
+// An original PHPA model block, unchanged under evaluate.phpa, loads without errors or warnings.
+TEST_F(PhpaEvaluatorTest, OriginalModelBlockLoadsThroughTheConfigLoader) {
+  const char* dir = std::getenv("CPA_SOURCE_DIR");
+  std::ifstream in(std::string(dir != nullptr ? dir : ".") +
+                   "/tests/data/phpa/original_models.yaml");
+  ASSERT_TRUE(in);
+  std::string text =
+      "scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n"
+      "evaluate:\n  type: phpa\n  phpa:\n";
+  std::string line;
+  while (std::getline(in, line)) text += "    " + line + "\n";
+  config::LoadOptions load;
+  load.env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
+  auto loaded = config::LoadConfigFromText(text, "original.yaml", load);
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().errors.front().ToString();
+  for (const auto& w : loaded->warnings) {
+    EXPECT_EQ(w.path.rfind("evaluate.phpa", 0), std::string::npos) << w.ToString();
+  }
+  EXPECT_EQ(loaded->config.evaluate.type, "phpa");
 }
 
 TEST_F(PhpaEvaluatorTest, ConfigErrorsNameTheirKeys) {

@@ -1,5 +1,6 @@
 #include "autoscalers/phpa/replay.h"
 
+#include <sys/wait.h>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -145,6 +146,49 @@ TEST(ReplayTest, CpaReplayOutputIsByteIdenticalOnRerun) {
   EXPECT_NE(first.find("# runs=576"), std::string::npos) << first.substr(0, 300);
   EXPECT_NE(first.find("time,unix_ms,demand,replicas"), std::string::npos);
   EXPECT_EQ(first, second);
+}
+
+std::string RunCpa(const std::string& args, int* exit_code) {
+  const char* dir_env = std::getenv("CPA_BINARY_DIR");
+  const std::string command =
+      std::string(dir_env != nullptr ? dir_env : "build") + "/cli/cpa " + args + " 2>/dev/null";
+  std::string output;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return output;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
+  const int status = pclose(pipe);
+  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return output;
+}
+
+TEST(TuneCliTest, PrintsTheTableAndASnippetForTheConfigsModel) {
+  const std::string csv = ::testing::TempDir() + "/phpa_tune_series.csv";
+  {
+    std::ofstream out(csv);
+    out << "timestamp,value\n";
+    for (int t = 0; t < 96 * 8; ++t) {
+      out << 1'700'000'000 + 15 * t << ","
+          << 6.0 + 4.0 * std::sin(2.0 * M_PI * t / 96.0) + 0.3 * std::sin(t * 1.7) << "\n";
+    }
+  }
+  int code = -1;
+  const std::string out = RunCpa(
+      "tune -i " + csv + " -c " + SourceDir() + "/tests/data/phpa/phpa_replay.yaml --score-replay",
+      &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("# points=768 holdout=96"), std::string::npos) << out;
+  EXPECT_NE(out.find("\nfitted,"), std::string::npos);
+  EXPECT_NE(out.find("\nconfigured,0.3,0.01,0.3,"), std::string::npos) << out;
+  EXPECT_NE(out.find("\noriginal 0.9/0.9/0.9,"), std::string::npos);
+  EXPECT_NE(out.find("\nhpa only,"), std::string::npos);
+  EXPECT_NE(out.find("  name: hw\n"), std::string::npos);
+  EXPECT_NE(out.find("    seasonalPeriods: 96\n"), std::string::npos);
+  EXPECT_NE(out.find("    lookAhead: 4\n"), std::string::npos);
+  int bad = -1;
+  RunCpa("tune -i " + csv, &bad);  // no season length for a seasonal model
+  EXPECT_EQ(bad, 2);
 }
 
 TEST(ReplayTest, EmptyDemandIsAnError) {

@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include "autoscalers/phpa/predictor.h"
 #include "models/holt_winters.h"
+#include "store/sqlite_store.h"
 
 namespace cpa::phpa {
 namespace {
@@ -107,6 +109,38 @@ TEST(SeriesSourceTest, ReadsCsvWithHeaderAndRfc3339) {
   auto error = ReadSeriesCsv(bad, "bad.csv");
   ASSERT_FALSE(error.has_value());
   EXPECT_NE(error.error().message.find("bad.csv:2"), std::string::npos);
+}
+
+TEST(SeriesSourceTest, ReadsStoreSeries) {
+  auto store = store::OpenSqliteStore({});
+  ASSERT_TRUE(store.has_value());
+  const auto learned = Predictor::HistorySeries("default/web", LearnSource::kHpaReplicas);
+  for (int i = 0; i < 3; ++i) {
+    store::RunRecord r;
+    r.autoscaler = "default/web";
+    r.time = FromUnixMillis(1'699'920'000'000 + int64_t{i} * 15'000);
+    r.metrics.push_back(
+        store::MetricPoint::FromText(learned.resource, learned.name, std::to_string(3 + i)));
+    r.metrics.push_back(store::MetricPoint::FromText("web-0", "value", "2"));
+    r.metrics.push_back(store::MetricPoint::FromText("web-1", "value", "4"));
+    ASSERT_TRUE((*store)->Record(r));
+  }
+  auto phpa = ReadSeriesStore(**store, "default/web", "phpa");
+  ASSERT_TRUE(phpa.has_value()) << phpa.error().message;
+  EXPECT_EQ(phpa->values, (std::vector<double>{3, 4, 5}));
+  auto mean = ReadSeriesStore(**store, "default/web", "metric:value");
+  ASSERT_TRUE(mean.has_value());
+  EXPECT_EQ(mean->values, (std::vector<double>{3, 3, 3}));
+  auto sum = ReadSeriesStore(**store, "default/web", "metric:value", SeriesReduce::kSum);
+  ASSERT_TRUE(sum.has_value());
+  EXPECT_EQ(sum->values, (std::vector<double>{6, 6, 6}));
+  auto one = ReadSeriesStore(**store, "default/web", "metric:value:web-1");
+  ASSERT_TRUE(one.has_value());
+  EXPECT_EQ(one->values, (std::vector<double>{4, 4, 4}));
+  auto unknown = ReadSeriesStore(**store, "default/web", "bogus");
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_NE(unknown.error().message.find("--series must be"), std::string::npos);
+  EXPECT_FALSE(ReadSeriesStore(**store, "default/other", "phpa").has_value());
 }
 
 }  // namespace
