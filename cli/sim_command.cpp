@@ -27,7 +27,7 @@ struct SimFlags {
   std::string ready_file;
   int64_t seed = 1;
   double status_every = 15;
-  bool start_now = false;
+  bool scenario_start = false;
 };
 
 volatile sig_atomic_t g_stop = 0;
@@ -46,7 +46,7 @@ int Run(const SimFlags& flags) {
   options.load = s.load;
   options.cluster = s.cluster;
   options.cluster.connection = s.connections.front();
-  options.start = flags.start_now
+  options.start = !flags.scenario_start
                       ? std::chrono::time_point_cast<Duration>(
                             std::chrono::floor<std::chrono::seconds>(SystemClock::Instance().Now()))
                       : s.start;
@@ -131,8 +131,9 @@ void RegisterSimCommand(CLI::App& app, int& exit_code) {
                   "Print a status line every this many simulated seconds")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_flag("--now", flags->start_now,
-                "Start the simulated clock at the current time (default: the scenario's start)");
+  cmd->add_flag("--scenario-start", flags->scenario_start,
+                "Start the simulated clock at the scenario's start (default: now, so the load "
+                "follows the current UTC hour)");
   cmd->callback([flags, &exit_code] { exit_code = Run(*flags); });
 }
 
