@@ -5,7 +5,7 @@ JOBS ?= 2
 CMAKE_FLAGS ?=
 PREFIX ?= /usr/local
 
-.PHONY: all deps configure build install test demo asan tsan coverage bench format format-check tidy clean
+.PHONY: all deps configure build install test demo demo-run asan tsan coverage bench format format-check tidy clean
 
 all: build
 
@@ -25,8 +25,13 @@ install: build
 test: build
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 300
 
+# The default experiment (HPA vs predictive HPA, 3 simulated days): summary table and report.
 demo: build
 	@scripts/demo.sh $(BUILD_DIR)
+
+# The earlier demo: `cpa run` against the in-memory API server while the load rises and falls.
+demo-run: build
+	@scripts/demo-run.sh $(BUILD_DIR)
 
 # ASan + UBSan build and test run.
 asan:

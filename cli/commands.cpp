@@ -13,6 +13,7 @@ void RegisterCommands(CLI::App& app, int& exit_code) {
   RegisterOperatorCommand(app, exit_code);
   RegisterReplayCommand(app, exit_code);
   RegisterRunCommand(app, exit_code);
+  RegisterSimCommand(app, exit_code);
   RegisterTuneCommand(app, exit_code);
   RegisterVersionCommand(app, exit_code);
 }

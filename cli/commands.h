@@ -25,6 +25,7 @@ void RegisterOperatorCommand(CLI::App& app, int& exit_code);
 void RegisterHistoryImportCommand(CLI::App* history, int& exit_code);
 void RegisterReplayCommand(CLI::App& app, int& exit_code);
 void RegisterRunCommand(CLI::App& app, int& exit_code);
+void RegisterSimCommand(CLI::App& app, int& exit_code);
 void RegisterTuneCommand(CLI::App& app, int& exit_code);
 
 }  // namespace cpa::cli

@@ -1,10 +1,15 @@
 #include "experiments/builtin_contenders.h"
 
+#include <cmath>
 #include <mutex>
 
 #include <fmt/format.h>
 
 #include "autoscalers/hpa/hpa_evaluator.h"
+#include "autoscalers/phpa/phpa_evaluator.h"
+#include "autoscalers/phpa/predictor.h"
+#include "autoscalers/phpa/series_source.h"
+#include "autoscalers/phpa/tune.h"
 #include "engine/config/method_types.h"
 #include "engine/kubernetes_metrics/gatherer.h"
 #include "experiments/legacy_phpa.h"
@@ -113,6 +118,93 @@ std::string CommonYaml(const AutoscalerSettings& s) {
       s.cpu_initialization_period_s, s.initial_readiness_delay_s);
 }
 
+struct PhpaModel {
+  double alpha, beta, gamma;
+  int look_ahead;
+  std::string learn;  // "hpaReplicas" | "load"
+};
+
+std::string PhpaConfigText(const AutoscalerSettings& s, const PhpaModel& m) {
+  return CommonYaml(s) + "evaluate:\n  type: phpa\n  phpa:\n" + MetricsYaml(s) +
+         fmt::format(
+             "    tolerance: {}\n    decisionType: maximum\n    learn: {}\n    models:\n"
+             "    - type: HoltWinters\n      name: daily\n      perSyncPeriod: 1\n"
+             "      holtWinters:\n        alpha: {}\n        beta: {}\n        gamma: {}\n"
+             "        trend: additive\n        seasonal: additive\n        initializationMethod: "
+             "heuristic\n"
+             "        seasonalPeriods: {}\n        storedSeasons: {}\n        lookAhead: {}\n",
+             s.tolerance, m.learn, m.alpha, m.beta, m.gamma, s.season_length, s.stored_seasons,
+             m.look_ahead);
+}
+
+// A pod start-up (95th percentile) plus the metrics delay (a scrape period and its rate
+// window), in runs: how far ahead a forecast must look for the pod to be serving in time.
+int LeadRuns(const Scenario& scenario) {
+  const auto& c = scenario.cluster;
+  const double lead_s = c.startup_p95_s + c.scrape_period_s + c.rate_window_s;
+  return std::max(1, static_cast<int>(std::ceil(lead_s / scenario.autoscaler.interval_s)));
+}
+
+// Our phpa: with the 2020 settings (refit_at 0), or fitted on its own first days' history.
+class PhpaContender final : public Contender {
+ public:
+  PhpaContender(std::string name, AutoscalerSettings settings, PhpaModel model, double refit_at_s,
+                std::string description)
+      : Contender(std::move(name)),
+        settings_(settings),
+        model_(std::move(model)),
+        refit_at_s_(refit_at_s),
+        description_(std::move(description)) {}
+  std::string Describe() const override { return description_; }
+  double refit_at_s() const override { return refit_at_s_; }
+  Result<ContenderSetup> Setup(const RunEnvironment&) const override {
+    auto c = LoadContenderConfig(PhpaConfigText(settings_, model_), name());
+    if (!c) return std::unexpected(c.error());
+    ContenderSetup setup;
+    setup.config = std::move(*c);
+    return setup;
+  }
+  Result<ContenderSetup> Refit(const RunEnvironment& env,
+                               const std::string& autoscaler) const override {
+    // As `cpa tune` does: the learned series the evaluator stored, fitted for its lookAhead.
+    auto series =
+        phpa::ReadSeriesStore(env.store, autoscaler, model_.learn == "load" ? "phpa:load" : "phpa");
+    if (!series) return std::unexpected(series.error().WithContext("read the learned series"));
+    phpa::TuneOptions tune;
+    tune.model.trend = models::Trend::kAdditive;
+    tune.model.seasonal = models::Seasonal::kAdditive;
+    tune.model.season_length = settings_.season_length;
+    tune.model.initialization = models::Initialization::kHeuristic;
+    tune.configured = models::HoltWintersParams{model_.alpha, model_.beta, model_.gamma, 0.98};
+    tune.look_ahead = model_.look_ahead;
+    tune.stored_seasons = settings_.stored_seasons;
+    tune.linear_history_sizes.clear();
+    // Hold out what exceeds the two seasons the heuristic start needs (at most a tenth): the
+    // history is only a few seasons long.
+    const int n = static_cast<int>(series->size());
+    tune.holdout = std::max(1, std::min(n / 10, n - 2 * settings_.season_length - 1));
+    auto tuned = phpa::Tune(*series, tune);
+    if (!tuned) return std::unexpected(tuned.error().WithContext("fit"));
+    PhpaModel fitted = model_;
+    fitted.alpha = tuned->recommended.params.alpha;
+    fitted.beta = tuned->recommended.params.beta;
+    fitted.gamma = tuned->recommended.params.gamma;
+    auto c = LoadContenderConfig(PhpaConfigText(settings_, fitted), name());
+    if (!c) return std::unexpected(c.error());
+    ContenderSetup setup;
+    setup.config = std::move(*c);
+    setup.note = fmt::format("fitted on {} points: alpha {:.3f}, beta {:.3f}, gamma {:.3f}",
+                             series->size(), fitted.alpha, fitted.beta, fitted.gamma);
+    return setup;
+  }
+
+ private:
+  AutoscalerSettings settings_;
+  PhpaModel model_;
+  double refit_at_s_;
+  std::string description_;
+};
+
 bool Available(std::string_view type) {
   EnsureBuiltinEvaluators();
   return config::FindMethodType(type) != nullptr;
@@ -124,6 +216,7 @@ void EnsureBuiltinEvaluators() {
   static std::once_flag once;
   std::call_once(once, [] {
     if (config::FindMethodType("hpa") == nullptr) (void)hpa::RegisterHpaMethodType();
+    if (config::FindMethodType("phpa") == nullptr) (void)phpa::RegisterPhpaMethodType();
   });
 }
 
@@ -160,13 +253,28 @@ Result<std::unique_ptr<Contender>> MakeBuiltinContender(const std::string& built
   if (builtin == "phpa-2020") {
     return std::unique_ptr<Contender>(std::make_unique<LegacyPhpaContender>(name, s));
   }
-  for (const auto& known : BuiltinContenderNames()) {
-    if (builtin == known) {
-      return MakeErrorF(ErrorCode::kInvalidArgument,
-                        "contender {}: built-in {} needs the phpa evaluator, which this build "
-                        "does not have",
-                        name, builtin);
-    }
+  const PhpaModel same{s.alpha, s.beta, s.gamma, 1, "hpaReplicas"};
+  const int lead = LeadRuns(scenario);
+  const double fit_at = scenario.fit_days * 86400.0;
+  if (builtin == "phpa") {
+    return std::unique_ptr<Contender>(std::make_unique<PhpaContender>(
+        name, s, same, 0,
+        fmt::format("our phpa evaluator with the 2020 settings: Holt-Winters alpha {}, beta {}, "
+                    "gamma {}, season {}, {} seasons, one run ahead, learning the HPA's replica "
+                    "count, decision maximum, legacy HPA normalization",
+                    s.alpha, s.beta, s.gamma, s.season_length, s.stored_seasons)));
+  }
+  if (builtin == "phpa-fitted" || builtin == "phpa-load") {
+    PhpaModel model{s.alpha, s.beta, s.gamma, lead,
+                    builtin == "phpa-load" ? "load" : "hpaReplicas"};
+    return std::unique_ptr<Contender>(std::make_unique<PhpaContender>(
+        name, s, model, fit_at,
+        fmt::format("our phpa learning {}, forecasting {} runs ahead (a pod start-up p95 plus "
+                    "a metrics scrape period and its rate window), alpha/beta/gamma fitted on "
+                    "its own first {} day(s) of history as `cpa tune` fits them",
+                    builtin == "phpa-load" ? "the load (usage / per-pod target)"
+                                           : "the HPA's replica count",
+                    lead, scenario.fit_days)));
   }
   return MakeErrorF(ErrorCode::kInvalidArgument,
                     "contender {}: unknown built-in \"{}\"; known: hpa-2020, phpa-2020, phpa, "

@@ -34,7 +34,9 @@ struct Scenario {
   LoadModel load;
   ClusterModel cluster;
   AutoscalerSettings autoscaler;
-  double fit_days = 1;  // the fitted contender fits on this many days of its own history
+  // The fitted contenders fit on this many days of their own history: the heuristic start of a
+  // seasonal Holt-Winters needs two seasons, and a few hours more are held out.
+  double fit_days = 2.25;
   std::vector<ContenderRef> contenders;  // empty: every built-in default contender
 };
 

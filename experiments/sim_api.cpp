@@ -73,6 +73,16 @@ JsonDocument SimApi::DeploymentJson() const {
   match.AddMember("app", "web", a);
   selector.AddMember("matchLabels", match, a);
   spec.AddMember("selector", selector, a);
+  // The pod template (what the simulated pods are made from).
+  JsonDocument pod = PodJson(PodView{"template", 0, 0, false});
+  JsonValue template_meta(rapidjson::kObjectType);
+  JsonValue template_labels(rapidjson::kObjectType);
+  template_labels.AddMember("app", "web", a);
+  template_meta.AddMember("labels", template_labels, a);
+  JsonValue pod_template(rapidjson::kObjectType);
+  pod_template.AddMember("metadata", template_meta, a);
+  pod_template.AddMember("spec", JsonValue(pod["spec"], a), a);
+  spec.AddMember("template", pod_template, a);
   d.AddMember("spec", spec, a);
   JsonValue status(rapidjson::kObjectType);
   const auto pods = sim_.Pods();
