@@ -82,6 +82,12 @@ Result<TimePoint> ParseRfc3339(std::string_view text) {
   if (rest != "Z" && rest != "z" && rest != "+00:00") {
     return MakeErrorF(ErrorCode::kInvalidArgument, "invalid RFC 3339 time \"{}\" (UTC only)", text);
   }
+  // Nanoseconds since the epoch fit in int64 from 1677 to 2262 (found by fuzzing: year 4048
+  // overflowed the conversion).
+  if (year < 1678 || year > 2261 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
+      minute > 59 || second > 60 || hour < 0 || minute < 0 || second < 0) {
+    return MakeErrorF(ErrorCode::kInvalidArgument, "RFC 3339 time \"{}\" is out of range", text);
+  }
   std::tm tm{};
   tm.tm_year = year - 1900;
   tm.tm_mon = month - 1;
