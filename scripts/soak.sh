@@ -117,13 +117,17 @@ def client():
         with lock:
             codes[code] = codes.get(code, 0) + 1; lat.append(time.monotonic() - t)
 def probe(out):
-    worst = 0.0
+    worst, failures, probes = 0.0, 0, 0
     while not done:
         t = time.monotonic()
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        c.request("GET", "/healthz"); c.getresponse().read(); c.close()
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            c.request("GET", "/healthz"); c.getresponse().read(); c.close()
+        except Exception:
+            failures += 1
+        probes += 1
         worst = max(worst, time.monotonic() - t); time.sleep(0.05)
-    out.append(worst)
+    out.extend([worst, failures, probes])
 done = False; worst = []
 p = threading.Thread(target=probe, args=(worst,)); p.start()
 t0 = time.monotonic()
@@ -133,7 +137,7 @@ elapsed = time.monotonic() - t0; done = True; p.join()
 lat.sort()
 print(f"requests: {len(lat)} in {elapsed:.1f} s ({len(lat)/elapsed:.0f}/s); status codes: {codes}")
 print(f"latency p50 {lat[len(lat)//2]*1000:.0f} ms, p99 {lat[int(len(lat)*0.99)]*1000:.0f} ms; "
-      f"slowest /healthz during the load: {worst[0]*1000:.0f} ms")
+      f"/healthz during the load: {worst[2]} probes, {worst[1]} failed, slowest {worst[0]*1000:.0f} ms")
 PY
 kill -TERM "$cpa"; wait "$cpa" || true
 grep -c "ERROR" "$work/api.log" | sed 's/^/error lines in the log: /'
