@@ -25,7 +25,7 @@ demo: build
 
 # ASan + UBSan build and test run.
 asan:
-	@$(MAKE) --no-print-directory test BUILD_DIR=build-asan BUILD_TYPE=Asan
+	@$(MAKE) --no-print-directory test BUILD_DIR=build-asan BUILD_TYPE=Asan CMAKE_FLAGS="$(CMAKE_FLAGS) -DCPA_BENCH=OFF"
 
 # ThreadSanitizer build and test run.
 tsan:
@@ -36,7 +36,7 @@ tsan:
 TSAN_TARGETS = common_test engine_test kube_test api_test
 TSAN_TESTS = CommonThreadPool|CommonClock|EngineScheduler|EngineAutoscaler\.|KubeTransport|KubeWatch|KubeReflector|KubeLease|KubeClientTest|ApiServer|ApiTls|HttpServer|ApiMetricsRegistry
 tsan-concurrency: deps
-	@cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Tsan $(CMAKE_FLAGS) >/dev/null
+	@cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Tsan -DCPA_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build-tsan -j $(JOBS) --target $(TSAN_TARGETS)
 	@TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure --no-tests=error -j $(JOBS) --timeout 300 -R '$(TSAN_TESTS)'
 
