@@ -7,9 +7,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <memory>
 
 #include "api/http_server.h"
@@ -47,12 +50,25 @@ cpa::api::HttpServer& Server() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   int port = Server().port();
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) __builtin_trap();
+  // connect() can fail transiently at thousands of connections per second (EINTR from
+  // libFuzzer's SIGALRM, no free ephemeral port): retry for a while before calling it a failure.
+  int fd = -1;
+  for (int attempt = 0; fd < 0; ++attempt) {
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) break;
+    int err = errno;
+    close(fd);
+    fd = -1;
+    if (attempt == 500) {
+      std::fprintf(stderr, "fuzz_http_request: connect: %s\n", std::strerror(err));
+      __builtin_trap();
+    }
+    usleep(10000);
+  }
   size_t sent = 0;
   while (sent < size) {
     ssize_t n = send(fd, data + sent, size - sent, MSG_NOSIGNAL);
@@ -64,7 +80,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   char buf[4096];
   for (;;) {
     pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 5000) <= 0) __builtin_trap();  // no answer and no close: a hang
+    // No answer and no close: a hang. libFuzzer's -timeout (10 s in scripts/fuzz.sh) reports
+    // it first; this bound only keeps a run without -timeout from blocking for ever.
+    // (libFuzzer's SIGALRM interrupts poll: EINTR is not an answer, retry.)
+    int ready;
+    do {
+      ready = poll(&p, 1, 30000);
+    } while (ready < 0 && errno == EINTR);
+    if (ready <= 0) __builtin_trap();
     ssize_t n = recv(fd, buf, sizeof buf, 0);
     if (n <= 0) break;
   }
