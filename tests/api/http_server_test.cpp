@@ -251,7 +251,8 @@ TEST_F(HttpServerTest, HalfClosedClientGetsItsResponse) {
   ASSERT_TRUE(c.ReadToEof(out));
   EXPECT_NE(out.find("GET /x i=1"), std::string::npos) << out;
   EXPECT_NE(out.find("GET /x i=2"), std::string::npos) << out;
-  EXPECT_NE(out.find("Connection: close"), std::string::npos) << out;
+  // Then the server closes (ReadToEof). The last response says "Connection: close" only when
+  // the end of input was seen before it was sent, which is a race; both are valid HTTP.
 }
 
 TEST_F(HttpServerTest, ConnectionCloseAndHttp10EndTheConnection) {
