@@ -5,7 +5,7 @@ JOBS ?= 2
 CMAKE_FLAGS ?=
 PREFIX ?= /usr/local
 
-.PHONY: all deps configure build install test demo demo-run asan tsan coverage bench format format-check tidy clean
+.PHONY: all deps configure build install test check demo demo-run asan tsan tsan-concurrency fuzz soak coverage bench format format-check tidy clean
 
 all: build
 
@@ -35,11 +35,37 @@ demo-run: build
 
 # ASan + UBSan build and test run.
 asan:
-	@$(MAKE) --no-print-directory test BUILD_DIR=build-asan BUILD_TYPE=Asan
+	@$(MAKE) --no-print-directory test BUILD_DIR=build-asan BUILD_TYPE=Asan CMAKE_FLAGS="$(CMAKE_FLAGS) -DCPA_BENCH=OFF"
 
 # ThreadSanitizer build and test run.
 tsan:
 	@$(MAKE) --no-print-directory test BUILD_DIR=build-tsan BUILD_TYPE=Tsan
+
+# ThreadSanitizer on the concurrency tests only: the binaries with threads (API server, HTTP
+# server, scheduler, watch/reflector/lease, transport deadline, thread pool), not the whole suite.
+TSAN_TARGETS = common_test engine_test kube_test api_test
+TSAN_TESTS = CommonThreadPool|CommonClock|EngineScheduler|EngineAutoscaler\.|KubeTransport|KubeWatch|KubeReflector|KubeLease|KubeClientTest|ApiServer|ApiTls|HttpServer|ApiMetricsRegistry
+tsan-concurrency: deps
+	@cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Tsan -DCPA_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build-tsan -j $(JOBS) --target $(TSAN_TARGETS)
+	@TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure --no-tests=error -j $(JOBS) --timeout 300 -R '$(TSAN_TESTS)'
+
+# libFuzzer targets (fuzz/), built with clang + ASan + UBSan, each run FUZZ_SECONDS from the seed
+# corpus in fuzz/corpus; a crash, leak or hang fails with the input saved (scripts/fuzz.sh).
+FUZZ_SECONDS ?= 45
+fuzz: deps
+	@cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DCPA_FUZZ=ON >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+	@scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+# What CI runs (.ci/run): the README's `make test`, then the whole suite under ASan+UBSan, the
+# concurrency tests under TSan, and every fuzz target.
+check: test asan tsan-concurrency fuzz
+
+# Soak and load figures (minutes; not part of check): 10,000 runs, 1,000 autoscalers, 64 API
+# clients against the fake API server on loopback. Numbers in docs/reliability.md.
+soak: build
+	@scripts/soak.sh $(BUILD_DIR)
 
 # Line coverage per folder (gcovr), after running the whole suite on a coverage build.
 coverage:
@@ -61,7 +87,7 @@ tidy: configure
 	@git ls-files '*.cpp' | grep -v '^tests/\|^bench/' | xargs clang-tidy -p $(BUILD_DIR) --quiet
 
 clean:
-	@rm -rf build build-asan build-tsan build-coverage build-static
+	@rm -rf build build-asan build-tsan build-coverage build-fuzz build-static
 
 # Relocatable cpa bundle (binary + its libraries, $ORIGIN rpath) in build-static/dist/.
 .PHONY: static

@@ -60,7 +60,7 @@ struct ApiServerLimits {
   size_t max_header_bytes = 16 * 1024;  // all headers together: 431 (one line: 8 KiB, 400)
   int worker_threads = 8;               // API requests handled at once (probes: on the I/O thread)
   int max_queued_requests = 64;         // waiting for a worker; beyond: 503
-  int max_connections = 64;             // beyond: the connection idle longest is closed
+  int max_connections = 256;            // beyond: the connection idle longest is closed
   std::chrono::milliseconds read_timeout{5000};  // total to receive one request (and TLS handshake)
   std::chrono::milliseconds write_timeout{5000};       // total to send one response
   std::chrono::milliseconds keep_alive_timeout{5000};  // idle between requests

@@ -325,7 +325,9 @@ struct HttpServer::Impl {
         short events = 0;
         if (WantsRead(c)) events |= POLLIN;
         if (c.out_offset < c.out.size() || c.ssl_wants_write) events |= POLLOUT;
-        fds.push_back({c.fd, events, 0});
+        // Nothing wanted (a request in flight, reading stopped): leave the socket out, or a
+        // peer's hang-up (POLLHUP is always reported) would spin this loop until the handler ends.
+        fds.push_back({events == 0 ? -1 : c.fd, events, 0});
         ids.push_back(id);
         next = std::min({next, c.request_deadline, c.idle_deadline, c.write_deadline});
       }

@@ -51,7 +51,7 @@ struct HttpServerOptions {
   std::size_t max_line_bytes = 8 * 1024;
   int worker_threads = 8;
   int max_queued_requests = 64;  // waiting for a worker; beyond: 503
-  int max_connections = 64;
+  int max_connections = 256;
   std::chrono::milliseconds request_read_timeout{5000};
   std::chrono::milliseconds keep_alive_timeout{5000};
   std::chrono::milliseconds write_timeout{5000};

@@ -382,6 +382,12 @@ Result<JsonDocument> ParseJson(std::string_view text, const ParseLimits& limits)
                       "invalid JSON at offset {}: nested deeper than {} levels", at,
                       limits.max_depth);
   }
+  // RapidJSON stops at a NUL byte as at the end of the input, so `3\0junk` would parse as 3
+  // (found by fuzzing): a NUL outside a string is trailing garbage, and inside one it must be
+  // escaped (\u0000) anyway.
+  if (auto nul = text.find('\0'); nul != std::string_view::npos) {
+    return MakeErrorF(ErrorCode::kInvalidArgument, "invalid JSON at offset {}: a NUL byte", nul);
+  }
   // The default flags reject trailing non-space text after the root value.
   doc.Parse(text.data(), text.size());
   if (doc.HasParseError()) {

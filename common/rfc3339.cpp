@@ -50,6 +50,11 @@ Result<TimePoint> ParseRfc3339(std::string_view text, const Rfc3339ParseOptions&
   const year_month_day ymd{year(y), month(static_cast<unsigned>(mo)),
                            day(static_cast<unsigned>(d))};
   if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return invalid();
+  // A TimePoint counts nanoseconds in int64: 1678 to 2261 fit (fuzzing found year 4048
+  // overflowing the conversion).
+  if (y < 1678 || y > 2261) {
+    return MakeErrorF(ErrorCode::kInvalidArgument, "RFC 3339 time \"{}\" is out of range", text);
+  }
   nanoseconds fraction{0};
   if (!s.empty() && s.front() == '.') {
     s.remove_prefix(1);

@@ -9,6 +9,8 @@ packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config ccache git
   clang-format clang-tidy gcovr
+  # fuzzing (`make fuzz`): clang 14 with libFuzzer and the sanitizer runtimes
+  clang libclang-rt-14-dev
   # libraries
   libeigen3-dev libsqlite3-dev sqlite3 libcpp-httplib-dev libssl-dev openssl
   rapidjson-dev libyaml-cpp-dev libgtest-dev libgmock-dev googletest

@@ -251,7 +251,8 @@ TEST_F(HttpServerTest, HalfClosedClientGetsItsResponse) {
   ASSERT_TRUE(c.ReadToEof(out));
   EXPECT_NE(out.find("GET /x i=1"), std::string::npos) << out;
   EXPECT_NE(out.find("GET /x i=2"), std::string::npos) << out;
-  EXPECT_NE(out.find("Connection: close"), std::string::npos) << out;
+  // Then the server closes (ReadToEof). The last response says "Connection: close" only when
+  // the end of input was seen before it was sent, which is a race; both are valid HTTP.
 }
 
 TEST_F(HttpServerTest, ConnectionCloseAndHttp10EndTheConnection) {
@@ -338,6 +339,26 @@ TEST_F(HttpServerTest, ProbesAnswerWhileWorkersAreBusyAndSlowClientsHoldConnecti
     ASSERT_EQ(r.size(), 1u);
     EXPECT_EQ(Body(r[0]), "GET /slow");
   }
+}
+
+TEST_F(HttpServerTest, ClientThatHangsUpDuringItsRequestDoesNotDisturbOthers) {
+  HttpServerOptions options;
+  options.worker_threads = 1;
+  Start(options);
+  {
+    Raw gone(port());
+    gone.Send("GET /slow HTTP/1.1\r\n\r\n");
+    gate_.WaitForWaiters(1);
+  }  // closed while its request runs
+  Raw probe(port());
+  probe.Send("GET /healthz HTTP/1.1\r\n\r\n");
+  ASSERT_EQ(probe.ReadResponses(1).size(), 1u);
+  gate_.Open();  // the response has nowhere to go and is dropped
+  Raw next(port());
+  next.Send("GET /x HTTP/1.1\r\n\r\n");
+  auto r = next.ReadResponses(1);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(Body(r[0]), "GET /x");
 }
 
 TEST_F(HttpServerTest, FullQueueIs503) {

@@ -164,3 +164,17 @@ TEST(JsonBounds, ComplexKeysAreAnError) {
 
 }  // namespace
 }  // namespace cpa
+
+namespace cpa {
+namespace {
+
+// Found by fuzz_evaluation: RapidJSON treats a NUL byte as the end of the input.
+TEST(JsonBounds, NulByteIsAnErrorNotTheEnd) {
+  auto r = ParseJson(std::string_view("{\"targetReplicas\": 3}\0junk", 26));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("NUL byte"), std::string::npos) << r.error().message;
+  EXPECT_TRUE(ParseJson(R"({"s": "a\u0000b"})"));
+}
+
+}  // namespace
+}  // namespace cpa
