@@ -4,6 +4,9 @@ BUILD_TYPE ?= Release
 JOBS ?= 2
 CMAKE_FLAGS ?=
 PREFIX ?= /usr/local
+# ccache keys independent of where the tree is checked out (CI builds a fresh clone elsewhere).
+export CCACHE_BASEDIR ?= $(CURDIR)
+export CCACHE_NOHASHDIR ?= 1
 
 .PHONY: all deps configure build install test check demo demo-run asan tsan tsan-concurrency fuzz soak coverage bench format format-check tidy clean
 
