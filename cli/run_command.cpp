@@ -18,6 +18,7 @@
 #include "api/store_history.h"
 #include "api/timed_method.h"
 #include "cli/commands.h"
+#include "cli/prometheus_backfill.h"
 #include "common/log.h"
 #include "engine/autoscaler.h"
 #include "engine/config/config_loader.h"
@@ -28,7 +29,6 @@
 #include "engine/scheduler.h"
 #include "engine/status_reporter.h"
 #include "kube/client.h"
-#include "cli/prometheus_backfill.h"
 #include "store/open_store.h"
 
 #ifndef CPA_VERSION
@@ -264,9 +264,10 @@ int RunAutoscalers(const RunOptions& opts) {
   std::optional<engine::CrStatusReporter> status_reporter;
   if (!status_resource.empty()) {
     if (configs->size() != 1) {
-      log::Error("--status-resource (env CPA_RESOURCE_NAME) names one CustomPodAutoscaler: give "
-                 "exactly one config, got {}",
-                 configs->size());
+      log::Error(
+          "--status-resource (env CPA_RESOURCE_NAME) names one CustomPodAutoscaler: give "
+          "exactly one config, got {}",
+          configs->size());
       return kExitInvalidConfig;
     }
     status_reporter.emplace(**client, configs->front().namespace_, status_resource);

@@ -256,8 +256,8 @@ JsonDocument DesiredRole(const CpaSpec& cpa) {
   // event bumps its series count instead of creating another).
   rules.PushBack(Rule({"events.k8s.io"}, {"events"}, {"create", "patch"}, a), a);
   // The autoscaler writes the scaling part of this resource's status, and only of this one.
-  JsonValue status_rule = Rule({"custompodautoscaler.com"}, {"custompodautoscalers/status"},
-                               {"get", "patch"}, a);
+  JsonValue status_rule =
+      Rule({"custompodautoscaler.com"}, {"custompodautoscalers/status"}, {"get", "patch"}, a);
   JsonValue names(rapidjson::kArrayType);
   names.PushBack(JsonString(cpa.name, a), a);
   status_rule.AddMember("resourceNames", names, a);

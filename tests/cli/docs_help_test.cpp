@@ -54,7 +54,8 @@ class HelpIndex {
     std::istringstream lines(help.out);
     std::string line;
     bool in_subcommands = false;
-    const std::regex flag(R"(^\s+(?:-\w,)?(--[a-z0-9][a-z0-9-]*))");
+    // An option line: "  -k,--kind TEXT ..." or "  --events,--no-events{false} ...".
+    const std::regex option_line(R"(^\s+(-\S+))");
     const std::regex subcommand(R"(^  ([a-z][a-z0-9-]*)(\s|$))");
     while (std::getline(lines, line)) {
       if (line.starts_with("Subcommands:")) {
@@ -65,8 +66,13 @@ class HelpIndex {
       std::smatch m;
       if (in_subcommands && std::regex_search(line, m, subcommand)) {
         parsed.subcommands.insert(m[1]);
-      } else if (!in_subcommands && std::regex_search(line, m, flag)) {
-        parsed.flags.insert(m[1]);
+      } else if (!in_subcommands && std::regex_search(line, m, option_line)) {
+        std::istringstream names(m[1].str());
+        std::string name;
+        while (std::getline(names, name, ',')) {
+          name = name.substr(0, name.find('{'));
+          if (name.starts_with("--")) parsed.flags.insert(name);
+        }
       }
     }
     std::string key;
@@ -121,7 +127,10 @@ std::vector<Code> CodeOf(const fs::path& file) {
       continue;
     }
     if (fenced) {
-      code.push_back({number, line, line});
+      // A shell or YAML comment is prose, not a command line.
+      std::string command = line;
+      if (const size_t hash = command.find(" #"); hash != std::string::npos) command.resize(hash);
+      code.push_back({number, command, line});
       continue;
     }
     for (size_t start = line.find('`'); start != std::string::npos;) {

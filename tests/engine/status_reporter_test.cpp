@@ -13,7 +13,7 @@
 namespace cpa::engine {
 namespace {
 
-RunResult Run(int current, int target, bool applied, RunType type = RunType::kScaler) {
+RunResult RunOf(int current, int target, bool applied, RunType type = RunType::kScaler) {
   RunResult r;
   r.run_type = type;
   r.started = FromUnixMillis(1'764'000'000'000);
@@ -27,28 +27,27 @@ RunResult Run(int current, int target, bool applied, RunType type = RunType::kSc
 }
 
 TEST(EngineStatusReporter, AppliedScaleSetsTheTimeAndTheNewSize) {
-  auto s = StatusAfterRun(Run(2, 5, true), true, std::nullopt);
+  auto s = StatusAfterRun(RunOf(2, 5, true), true, std::nullopt);
   ASSERT_TRUE(s);
   EXPECT_EQ(s->current_replicas, 5);
   EXPECT_EQ(s->desired_replicas, 5);
   ASSERT_TRUE(s->last_scale_time);
-  EXPECT_EQ(StatusPatch(*s),
-            R"({"status":{"currentReplicas":5,"desiredReplicas":5,)"
-            R"("lastScaleTime":"2025-11-24T16:00:00Z"}})");
+  EXPECT_EQ(StatusPatch(*s), R"({"status":{"currentReplicas":5,"desiredReplicas":5,)"
+                             R"("lastScaleTime":"2025-11-24T16:00:00Z"}})");
 }
 
 TEST(EngineStatusReporter, NothingNewWritesNothing) {
-  auto first = StatusAfterRun(Run(3, 3, false), true, std::nullopt);
+  auto first = StatusAfterRun(RunOf(3, 3, false), true, std::nullopt);
   ASSERT_TRUE(first);
   EXPECT_FALSE(first->last_scale_time);
   EXPECT_EQ(StatusPatch(*first), R"({"status":{"currentReplicas":3,"desiredReplicas":3}})");
-  EXPECT_FALSE(StatusAfterRun(Run(3, 3, false), true, first));
+  EXPECT_FALSE(StatusAfterRun(RunOf(3, 3, false), true, first));
   // A later decision keeps the last scale time it does not change.
-  auto scaled = StatusAfterRun(Run(3, 4, true), true, first);
+  auto scaled = StatusAfterRun(RunOf(3, 4, true), true, first);
   ASSERT_TRUE(scaled);
-  auto held = StatusAfterRun(Run(4, 4, false), true, scaled);
+  auto held = StatusAfterRun(RunOf(4, 4, false), true, scaled);
   EXPECT_FALSE(held);
-  auto observed = StatusAfterRun(Run(4, 6, false), true, scaled);
+  auto observed = StatusAfterRun(RunOf(4, 6, false), true, scaled);
   ASSERT_TRUE(observed);
   EXPECT_EQ(observed->desired_replicas, 6);
   EXPECT_EQ(observed->current_replicas, 4);
@@ -56,8 +55,8 @@ TEST(EngineStatusReporter, NothingNewWritesNothing) {
 }
 
 TEST(EngineStatusReporter, DryRunsAndFailedRunsWriteNothing) {
-  EXPECT_FALSE(StatusAfterRun(Run(2, 5, false, RunType::kApiDryRun), true, std::nullopt));
-  EXPECT_FALSE(StatusAfterRun(Run(2, 5, false), false, std::nullopt));
+  EXPECT_FALSE(StatusAfterRun(RunOf(2, 5, false, RunType::kApiDryRun), true, std::nullopt));
+  EXPECT_FALSE(StatusAfterRun(RunOf(2, 5, false), false, std::nullopt));
   RunResult no_decision;
   EXPECT_FALSE(StatusAfterRun(no_decision, true, std::nullopt));
 }
@@ -85,11 +84,11 @@ TEST(EngineStatusReporter, PatchesTheStatusOfTheCustomPodAutoscalerOnlyWhenItCha
   ASSERT_TRUE(client);
   CrStatusReporter reporter(**client, "default", "web-cpa");
   const int64_t writes_before = server.WriteCount();
-  reporter.Report(Run(2, 5, true), true);
-  reporter.Report(Run(5, 5, false), true);  // nothing new: no write
+  reporter.Report(RunOf(2, 5, true), true);
+  reporter.Report(RunOf(5, 5, false), true);  // nothing new: no write
   EXPECT_EQ(server.WriteCount() - writes_before, 1);
-  auto cr = server.GetObject("custompodautoscaler.com/v1", "CustomPodAutoscaler", "default",
-                             "web-cpa");
+  auto cr =
+      server.GetObject("custompodautoscaler.com/v1", "CustomPodAutoscaler", "default", "web-cpa");
   ASSERT_TRUE(cr);
   const JsonValue& status = (*cr)["status"];
   EXPECT_EQ(status["currentReplicas"].GetInt(), 5);
@@ -97,7 +96,7 @@ TEST(EngineStatusReporter, PatchesTheStatusOfTheCustomPodAutoscalerOnlyWhenItCha
   EXPECT_STREQ(status["lastScaleTime"].GetString(), "2025-11-24T16:00:00Z");
   // A resource that does not exist: logged, never fatal.
   CrStatusReporter missing(**client, "default", "nope");
-  missing.Report(Run(2, 3, true), true);
+  missing.Report(RunOf(2, 3, true), true);
   server.Stop();
 }
 

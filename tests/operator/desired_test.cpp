@@ -32,11 +32,14 @@ TEST(DesiredTest, EnvIsInjectedIntoEveryContainerAndConfigWins) {
   JsonDocument dep = DesiredDeployment(Spec());
   const JsonValue& containers = dep["spec"]["template"]["spec"]["containers"];
   EXPECT_EQ(EnvNames(containers[0]),
-            (std::vector<std::string>{"X", "scaleTargetRef", "interval", "namespace"}));
-  EXPECT_EQ(EnvNames(containers[1]),
-            (std::vector<std::string>{"scaleTargetRef", "interval", "namespace"}));
-  EXPECT_EQ(StringMember(containers[0]["env"][2], "value"), "5000");
-  EXPECT_EQ(StringMember(containers[0]["env"][3], "value"), "other");
+            (std::vector<std::string>{"X", "scaleTargetRef", "CPA_RESOURCE_NAME", "interval",
+                                      "namespace"}));
+  EXPECT_EQ(
+      EnvNames(containers[1]),
+      (std::vector<std::string>{"scaleTargetRef", "CPA_RESOURCE_NAME", "interval", "namespace"}));
+  EXPECT_EQ(StringMember(containers[0]["env"][2], "value"), "s");  // the resource's name
+  EXPECT_EQ(StringMember(containers[0]["env"][3], "value"), "5000");
+  EXPECT_EQ(StringMember(containers[0]["env"][4], "value"), "other");
 }
 
 TEST(DesiredTest, TheSpecHashChangesWithTheSpecOnly) {
