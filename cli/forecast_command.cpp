@@ -1,6 +1,7 @@
 // `cpa forecast`: run a model (Holt-Winters or linear regression) on a series read from a CSV
-// file of `timestamp,value` rows and print the forecasts (and fitted parameters, SSE and hold-out
-// metrics) as CSV or JSON. Thin wiring over models/; the math lives there.
+// (store/series_input.h: every `cpa history export` layout or `timestamp,value` rows) or a store
+// file, and print the forecasts (and fitted parameters, SSE and hold-out metrics) as CSV or JSON,
+// optionally with a gnuplot plot. Thin wiring over models/ and store/; the math lives there.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -457,9 +458,10 @@ void RegisterForecastCommand(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<ForecastOptions>();
   CLI::App* cmd = app.add_subcommand(
       "forecast",
-      "Run a prediction model (Holt-Winters or linear regression) on a series of "
-      "`timestamp,value` rows and print the forecasts (and fitted parameters, SSE and hold-out "
-      "error metrics) as CSV or JSON; see docs/models.md");
+      "Run a prediction model (Holt-Winters or linear regression) on a recorded series (a CSV "
+      "that `cpa history export` wrote, `timestamp,value` rows, or a store file) and print the "
+      "forecasts (and fitted parameters, SSE and hold-out error metrics) as CSV or JSON; see "
+      "docs/models.md");
   cmd->add_option("--input,-i", opts->input,
                   "CSV file: any layout `cpa history export` writes, or `timestamp,value` rows "
                   "(seconds since the epoch or RFC 3339; an optional header row); - reads stdin");
