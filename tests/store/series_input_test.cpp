@@ -97,6 +97,19 @@ TEST(StoreSeriesInputTest, ErrorsNameTheLineAndTheColumns) {
   EXPECT_NE(empty.error().message.find("no data rows"), std::string::npos);
 }
 
+// Found by fuzz_csv_series: a unix_ms beyond int64 (and a time beyond what a TimePoint holds)
+// overflowed the conversion.
+TEST(StoreSeriesInputTest, TimesOutsideTheRepresentableRangeAreErrors) {
+  auto huge = Read("time,unix_ms,value\nx,1e300,1\n");
+  ASSERT_FALSE(huge);
+  EXPECT_NE(huge.error().message.find("between the years 1678 and 2261"), std::string::npos)
+      << huge.error().message;
+  EXPECT_FALSE(Read("time,unix_ms,value\nx,9000000000001,1\n"));
+  EXPECT_TRUE(Read("time,unix_ms,value\nx,8999999999999,1\n"));
+  EXPECT_FALSE(Read("1e300,1\n2e300,2\n"));
+  EXPECT_FALSE(Read("-1e18,1\n"));
+}
+
 TEST(StoreSeriesInputTest, StoreSeriesDefaultsToTheOnlyAutoscalerAndListsWhatExists) {
   auto store = OpenSqliteStore(StoreOptions{});
   ASSERT_TRUE(store);
