@@ -8,6 +8,9 @@
 set -uo pipefail
 build="${1:?usage: scripts/fuzz.sh BUILD_DIR [SECONDS]}"
 seconds="${2:-45}"
+# A fixed seed makes a CI run reproducible (same corpus, same binary: the same inputs first);
+# FUZZ_SEED=0 lets libFuzzer pick a random one for longer exploratory runs.
+seed="${FUZZ_SEED:-1}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 artifacts="$build/fuzz-artifacts"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$root/fuzz/ubsan.supp"
@@ -24,7 +27,7 @@ for seeds in "$root"/fuzz/corpus/*/; do
   work="$build/fuzz-work/$name"
   mkdir -p "$work"
   log="$build/fuzz-work/$name.log"
-  "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+  "$bin" -seed="$seed" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
     -print_final_stats=1 -artifact_prefix="$artifacts/$name-" "$work" "$seeds" >"$log" 2>&1
   rc=$?
   runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')"
