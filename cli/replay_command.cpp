@@ -134,8 +134,7 @@ int RunReplay(const ReplayFlags& flags) {
     auto demand = ReadSeriesPrometheus(flags.prometheus);
     if (!demand) {
       fmt::print(stderr, "error: {}\n", demand.error().message);
-      return demand.error().code == ErrorCode::kInvalidArgument ? kExitInvalidConfig
-                                                                : kExitFailure;
+      return demand.error().code == ErrorCode::kInvalidArgument ? kExitInvalidConfig : kExitFailure;
     }
     options.demand = *std::move(demand);
   } else {

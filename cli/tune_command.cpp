@@ -134,8 +134,9 @@ int RunTune(const TuneFlags& flags) {
     options.model.initialization = models::Initialization::kHeuristic;  // refit the start too
   }
   auto series = from_prometheus ? ReadSeriesPrometheus(flags.prometheus)
-                : from_store  ? phpa::ReadSeriesStoreFile(flags.store, flags.autoscaler, flags.series)
-                              : phpa::ReadSeriesFile(flags.input);
+                : from_store
+                    ? phpa::ReadSeriesStoreFile(flags.store, flags.autoscaler, flags.series)
+                    : phpa::ReadSeriesFile(flags.input);
   if (!series) {
     fmt::print(stderr, "error: {}\n", series.error().message);
     return series.error().code == ErrorCode::kNotFound ? kExitFailure : kExitInvalidConfig;

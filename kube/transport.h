@@ -38,8 +38,8 @@ struct HttpRequest {
   std::string method = "GET";  // GET, POST, PUT, PATCH, DELETE
   std::string path;            // absolute path with an already-encoded query string
   std::string body;
-  std::string content_type;              // e.g. "application/merge-patch+json"
-  std::chrono::milliseconds timeout{0};  // 0 = the config's request_timeout
+  std::string content_type;                                  // e.g. "application/merge-patch+json"
+  std::chrono::milliseconds timeout{0};                      // 0 = the config's request_timeout
   std::vector<std::pair<std::string, std::string>> headers;  // extra request headers
 };
 

@@ -120,8 +120,8 @@ struct Config {
   Mode mode = Mode::kLive;
   // Ours: `fallback` (unset: a failed run scales nothing).
   std::optional<FallbackConfig> fallback;
-  std::optional<BackfillConfig> store_backfill;            // ours: `store.backfill`
-  std::optional<prometheus::ServerConfig> prometheus;      // ours: `prometheus`
+  std::optional<BackfillConfig> store_backfill;        // ours: `store.backfill`
+  std::optional<prometheus::ServerConfig> prometheus;  // ours: `prometheus`
 };
 
 }  // namespace cpa::config

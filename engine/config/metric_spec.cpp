@@ -191,8 +191,9 @@ std::optional<MetricSpec> ParsePrometheusSpec(JsonReader& r, ConfigIssues& issue
     br.Get("emptyResultValue");
   }
   br.String("aggregation", src.aggregation);
-  auto target = ParseTarget(br, "target", {MetricTargetType::kValue, MetricTargetType::kAverageValue},
-                            TargetValues::kRequired);
+  auto target =
+      ParseTarget(br, "target", {MetricTargetType::kValue, MetricTargetType::kAverageValue},
+                  TargetValues::kRequired);
   br.Finish();
   if (br.Has("query")) {
     if (src.query.empty()) {
@@ -203,8 +204,9 @@ std::optional<MetricSpec> ParsePrometheusSpec(JsonReader& r, ConfigIssues& issue
   }
   if (src.name.empty()) issues.Error(br.PathOf("name"), "must not be empty");
   if (!prometheus::ParseAggregation(src.aggregation)) {
-    issues.Error(br.PathOf("aggregation"),
-                 fmt::format("must be one of none, sum, avg, max, min, got \"{}\"", src.aggregation));
+    issues.Error(
+        br.PathOf("aggregation"),
+        fmt::format("must be one of none, sum, avg, max, min, got \"{}\"", src.aggregation));
   }
   if (issues.errors.size() != errors_before || !target) return std::nullopt;
   src.target = *target;

@@ -87,9 +87,9 @@ struct ExternalMetricSource {
 };
 
 struct PrometheusMetricSource {
-  std::string name = "prometheus";  // the metric's name in audits and recorded metrics
-  std::string query;                // PromQL; may use {{namespace}}, {{target}}, {{pod}}
-  MetricTarget target;              // Value or AverageValue
+  std::string name = "prometheus";           // the metric's name in audits and recorded metrics
+  std::string query;                         // PromQL; may use {{namespace}}, {{target}}, {{pod}}
+  MetricTarget target;                       // Value or AverageValue
   std::optional<double> empty_result_value;  // used when the query returns no sample
   std::string aggregation = "none";          // none | sum | avg | max | min over the series
 };

@@ -65,9 +65,9 @@ struct ValueMetric {
 // Ours: what a `type: Prometheus` spec's query returned (docs/prometheus.md). The value the HPA
 // rules use is in `external` (milli-units), as for an External metric.
 struct PrometheusResult {
-  std::string query;  // as sent, placeholders replaced ({{pod}}: the first pod's query)
-  double value = 0;   // the reduced value (sum over pods for a per-pod query)
-  int64_t samples = 0;             // samples it came from (0: emptyResultValue was used)
+  std::string query;    // as sent, placeholders replaced ({{pod}}: the first pod's query)
+  double value = 0;     // the reduced value (sum over pods for a per-pod query)
+  int64_t samples = 0;  // samples it came from (0: emptyResultValue was used)
   std::map<std::string, double> pod_values;  // per-pod queries: pod -> value
 };
 

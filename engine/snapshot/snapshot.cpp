@@ -4,9 +4,9 @@
 #include <set>
 
 #include "common/quantity.h"
+#include "common/rfc3339.h"
 #include "engine/config/json_reader.h"
 #include "engine/kubernetes_metrics/metrics_api.h"
-#include "common/rfc3339.h"
 
 namespace cpa::engine {
 namespace {

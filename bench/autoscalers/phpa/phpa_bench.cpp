@@ -77,8 +77,8 @@ std::unique_ptr<store::Store> Filled(int points, int m) {
     store::RunRecord r;
     r.autoscaler = "default/web";
     r.time = kStart + std::chrono::milliseconds(kInterval * i);
-    r.metrics.push_back(store::MetricPoint::FromText(
-        series.resource, series.name, fmt::format("{}", Load(i, m, state))));
+    r.metrics.push_back(store::MetricPoint::FromText(series.resource, series.name,
+                                                     fmt::format("{}", Load(i, m, state))));
     batch.push_back(std::move(r));
     if (batch.size() == 1000) {
       (void)(*s)->Record(batch);
@@ -95,9 +95,8 @@ void PhpaRunColdStoreRead(benchmark::State& state) {
   int64_t run = points;
   uint64_t noise = 7;
   for (auto _ : state) {
-    auto p = Predictor::Create(Options(store.get(), kSeason, 4,
-                                       models::Initialization::kHeuristic, {0.3, 0.01, 0.3, 0.98},
-                                       8));
+    auto p = Predictor::Create(Options(store.get(), kSeason, 4, models::Initialization::kHeuristic,
+                                       {0.3, 0.01, 0.3, 0.98}, 8));
     const TimePoint now = kStart + std::chrono::milliseconds(kInterval * run);
     Audit a = (*p)->Run(now, 10, Load(run, kSeason, noise));
     if (!a.models[0].replicas) state.SkipWithError(a.models[0].reason.c_str());
@@ -128,8 +127,8 @@ BENCHMARK(PhpaRunWarm)->Unit(benchmark::kMicrosecond);
 
 void PhpaRunOriginalSettings(benchmark::State& state) {
   const int m = static_cast<int>(state.range(0));
-  PredictorOptions o = Options(nullptr, m, 4, models::Initialization::kEstimated,
-                               {0.9, 0.9, 0.9, 0.98}, 1);
+  PredictorOptions o =
+      Options(nullptr, m, 4, models::Initialization::kEstimated, {0.9, 0.9, 0.9, 0.98}, 1);
   ModelRunner runner(o.phpa.models[0], kInterval);
   uint64_t noise = 42;
   int64_t run = 0;
