@@ -1,20 +1,12 @@
 #include "cli/plot.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include <fmt/format.h>
 
-extern char** environ;
+#include "engine/methods/shell_method.h"
 
 namespace cpa::cli {
 namespace {
@@ -27,11 +19,6 @@ std::string Quote(std::string_view text) {
     if (c != '\n') out += c;
   }
   return out + "'";
-}
-
-std::string ReadAll(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 }  // namespace
@@ -73,40 +60,11 @@ Status RenderPlot(const std::vector<PlotLine>& lines, const PlotOptions& options
   script += plot + "\n";
   const auto script_file = dir / "plot.gp";
   std::ofstream(script_file) << script;
-  const auto err_file = dir / "stderr.txt";
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_file.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::string program = "gnuplot";
-  std::string script_arg = script_file.string();
-  char* argv[] = {program.data(), script_arg.data(), nullptr};
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    return MakeError(ErrorCode::kFailedPrecondition,
-                     "cannot run gnuplot (install Debian's gnuplot-nox; scripts/install-deps.sh "
-                     "does)");
-  }
-  // Bounded: a plot of a few hundred thousand points takes well under a minute.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  int status = 0;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      return MakeError(ErrorCode::kDeadlineExceeded, "gnuplot did not finish within 60 s");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::string err = ReadAll(err_file);
-    if (err.size() > 500) err.resize(500);
-    return MakeErrorF(ErrorCode::kInternal, "gnuplot failed: {}", err);
-  }
+  // gnuplot runs as user logic does: argv without a shell, its own process group, a time bound
+  // (a plot of a few hundred thousand points takes well under a minute), stderr in the error.
+  engine::ShellMethod gnuplot(config::ShellMethodConfig{"gnuplot", {script_file.string()}, false},
+                              /*timeout_ms=*/60'000, "gnuplot");
+  if (auto ran = gnuplot.Call("", {}); !ran) return std::unexpected(ran.error());
   return {};
 }
 

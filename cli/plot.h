@@ -1,7 +1,6 @@
 // Renders a line chart to a PNG file with gnuplot (Debian `gnuplot-nox`), for CLI reports such
 // as `cpa forecast --plot`. The data go to a temporary directory that is removed afterwards;
-// gnuplot runs as a child process (argv, no shell) with a bounded run time. Not thread-safe
-// with respect to the working directory; call from the CLI thread.
+// gnuplot runs through engine::ShellMethod (argv, no shell, its own process group, 60 s bound).
 #pragma once
 
 #include <string>

@@ -76,6 +76,8 @@ class SeriesBuilder {
 // Times a TimePoint (int64 nanoseconds) holds: about 1678 to 2261 (found by fuzzing: a larger
 // unix_ms overflowed the conversion).
 constexpr double kMaxAbsUnixMs = 9.0e12;
+// No export row comes near this; a longer line is not a series row.
+constexpr size_t kMaxLineBytes = 64 * 1024;
 
 // A plain timestamp: seconds since the epoch (fractions kept to the millisecond) or RFC 3339.
 std::optional<int64_t> ParsePlainTimestamp(std::string_view text, bool& absolute) {
@@ -111,6 +113,10 @@ Result<TimeSeries> ReadCsvSeries(std::istream& in, std::string_view name, std::s
   int value_index = -1;
   while (std::getline(in, line)) {
     ++line_number;
+    if (line.size() > kMaxLineBytes) {
+      return MakeErrorF(ErrorCode::kInvalidArgument, "{}:{}: line longer than {} bytes", name,
+                        line_number, kMaxLineBytes);
+    }
     std::string_view view = line;
     while (!view.empty() && (view.back() == '\r' || view.back() == ' ')) view.remove_suffix(1);
     if (view.empty() || view.front() == '#') continue;

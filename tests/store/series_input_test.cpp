@@ -92,6 +92,9 @@ TEST(StoreSeriesInputTest, ErrorsNameTheLineAndTheColumns) {
   auto backwards = Read("5,1\n4,1\n");
   ASSERT_FALSE(backwards);
   EXPECT_NE(backwards.error().message.find("must not decrease"), std::string::npos);
+  auto long_line = Read("1," + std::string(70'000, '1') + "\n");
+  ASSERT_FALSE(long_line);
+  EXPECT_NE(long_line.error().message.find("in.csv:1: line longer than"), std::string::npos);
   auto empty = Read("timestamp,value\n");
   ASSERT_FALSE(empty);
   EXPECT_NE(empty.error().message.find("no data rows"), std::string::npos);
