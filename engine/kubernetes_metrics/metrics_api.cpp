@@ -1,5 +1,6 @@
 #include "engine/kubernetes_metrics/metrics_api.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/quantity.h"
@@ -62,7 +63,11 @@ Result<std::chrono::nanoseconds> ParseGoDuration(std::string_view text) {
   while (!s.empty()) {
     size_t n = 0;
     while (n < s.size() && ((s[n] >= '0' && s[n] <= '9') || s[n] == '.')) ++n;
-    if (n == 0) return MakeErrorF(ErrorCode::kInvalidArgument, "invalid duration \"{}\"", text);
+    const std::string_view digits = s.substr(0, n);
+    // As Go's time.ParseDuration: digits with at most one '.', and at least one digit.
+    if (n == 0 || std::count(digits.begin(), digits.end(), '.') > 1 || digits == ".") {
+      return MakeErrorF(ErrorCode::kInvalidArgument, "invalid duration \"{}\"", text);
+    }
     long double number = std::strtold(std::string(s.substr(0, n)).c_str(), nullptr);
     s.remove_prefix(n);
     size_t u = 0;
@@ -87,6 +92,12 @@ Result<std::chrono::nanoseconds> ParseGoDuration(std::string_view text) {
                         unit);
     }
     total += number * scale;
+    // Go rejects a duration beyond int64 nanoseconds (about 292 years); so do we, before the
+    // conversion below could overflow.
+    if (!(total < 9223372036854775808.0L)) {  // 2^63
+      return MakeErrorF(ErrorCode::kInvalidArgument, "invalid duration \"{}\" (out of range)",
+                        text);
+    }
   }
   auto ns = static_cast<int64_t>(std::llround(total));
   return std::chrono::nanoseconds(negative ? -ns : ns);

@@ -514,6 +514,14 @@ TEST(EngineKubernetesMetricsParseTest, EngineKubernetesMetricsGoDurations) {
   EXPECT_FALSE(kubernetes_metrics::ParseGoDuration(""));
   EXPECT_FALSE(kubernetes_metrics::ParseGoDuration("30"));
   EXPECT_FALSE(kubernetes_metrics::ParseGoDuration("30x"));
+  EXPECT_FALSE(kubernetes_metrics::ParseGoDuration(".s"));
+  EXPECT_FALSE(kubernetes_metrics::ParseGoDuration("1.2.3s"));
+  // Found by fuzz_kube_json: a huge duration overflowed the int64 conversion (UB when negated).
+  EXPECT_FALSE(kubernetes_metrics::ParseGoDuration("-99999999999999999999h"));
+  EXPECT_FALSE(kubernetes_metrics::ParseGoDuration("9999999999999999999999999999s"));
+  EXPECT_FALSE(kubernetes_metrics::ParseGoDuration("2562048h"));
+  EXPECT_EQ(kubernetes_metrics::ParseGoDuration("-2562047h").value(),
+            -nanoseconds(2562047LL * 3'600'000'000'000LL));
 }
 
 TEST(EngineKubernetesMetricsParseTest, EngineKubernetesMetricsGoTimeFormat) {

@@ -1,9 +1,7 @@
 // End to end: the real `cpa run` process against kube/fake over HTTP with a bearer token, and user
 // logic written as small scripts (tests/data/engine/logic).
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include <filesystem>
@@ -17,8 +15,7 @@
 #include "kube/fake/fake_api_server.h"
 #include "store/open_store.h"
 #include "tests/engine/test_paths.h"
-
-extern char** environ;
+#include "tests/support/child_process.h"
 
 namespace cpa::engine {
 namespace {
@@ -27,51 +24,11 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using testing_paths::Logic;
 
-std::string CpaBinary() {
-  const char* dir = std::getenv("CPA_BINARY_DIR");
-  return std::string(dir != nullptr ? dir : "build") + "/cli/cpa";
-}
-
-struct Process {
-  pid_t pid = -1;
-  fs::path log;
-  // Waits up to `limit`; returns the exit code, or -1 on timeout (the process is then killed).
-  int Wait(std::chrono::milliseconds limit) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    int status = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (waitpid(pid, &status, WNOHANG) == pid) {
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-    return -1;
-  }
-  std::string Output() const {
-    std::ifstream in(log);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-};
-
-Process Spawn(const std::vector<std::string>& args, const fs::path& log) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  Process p;
-  p.log = log;
-  EXPECT_EQ(posix_spawn(&p.pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
-  return p;
-}
+using testing_support::ChildProcess;
+using testing_support::CountChildProcesses;
+using testing_support::CountOpenFds;
+using testing_support::CpaBinary;
+using Process = ChildProcess;
 
 class EngineRunProcess : public testing::Test {
  protected:
@@ -146,7 +103,7 @@ class EngineRunProcess : public testing::Test {
     args.insert(args.begin(), CpaBinary());
     args.push_back("--kubeconfig");
     args.push_back((dir_ / "kubeconfig").string());
-    return Spawn(args, dir_ / ("cpa-" + std::to_string(++runs_) + ".log"));
+    return testing_support::SpawnLogged(args, dir_ / ("cpa-" + std::to_string(++runs_) + ".log"));
   }
 
   fs::path dir_;
@@ -212,7 +169,7 @@ TEST_F(EngineRunProcess, RunsOnScheduleAndExitsCleanlyOnSigterm) {
   SetEvaluation("web", R"({"targetReplicas": 6})");
   for (int i = 0; i < 400 && Replicas("web") != 6; ++i) std::this_thread::sleep_for(25ms);
   EXPECT_EQ(Replicas("web"), 6);  // a later scheduled run picked up the new evaluation
-  kill(p.pid, SIGTERM);
+  p.Signal(SIGTERM);
   EXPECT_EQ(p.Wait(10s), 0) << p.Output();
   EXPECT_NE(p.Output().find("finishing runs in flight, then exiting"), std::string::npos);
 }
@@ -264,7 +221,7 @@ TEST_F(EngineRunOnceSignals, SigtermCancelsTheRunAfterTheGracePeriod) {
   auto p = Cpa({"run", "--once", "--grace", "1", "--config", HangingConfig()});
   pid_t grandchild = WaitForGrandchild();
   ASSERT_GT(grandchild, 0) << p.Output();
-  kill(p.pid, SIGTERM);
+  p.Signal(SIGTERM);
   EXPECT_EQ(p.Wait(20s), 1) << p.Output();
   std::string out = p.Output();
   EXPECT_NE(out.find("finishing the run in flight (up to 1 s)"), std::string::npos) << out;
@@ -277,11 +234,11 @@ TEST_F(EngineRunOnceSignals, SecondSigtermCancelsAtOnce) {
   auto p = Cpa({"run", "--once", "--grace", "3600", "--config", HangingConfig()});
   pid_t grandchild = WaitForGrandchild();
   ASSERT_GT(grandchild, 0) << p.Output();
-  kill(p.pid, SIGTERM);
+  p.Signal(SIGTERM);
   for (int i = 0; i < 500 && p.Output().find("finishing the run") == std::string::npos; ++i) {
     std::this_thread::sleep_for(10ms);
   }
-  kill(p.pid, SIGTERM);
+  p.Signal(SIGTERM);
   EXPECT_EQ(p.Wait(20s), 1) << p.Output();
   EXPECT_NE(p.Output().find("again: cancelling the run in flight"), std::string::npos)
       << p.Output();
@@ -300,24 +257,6 @@ TEST_F(EngineRunOnceSignals, RunThatFinishesWithinGraceSucceeds) {
 // Fault injection (issue 14): API server errors on every run, then recovery. No scale while the
 // target cannot be read, the process keeps running, each failed run is one ERROR line naming the
 // stage, and neither file descriptors nor child processes accumulate.
-int CountFds(pid_t pid) {
-  int n = 0;
-  for ([[maybe_unused]] const auto& e :
-       fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd"))
-    ++n;
-  return n;
-}
-int CountChildren(pid_t pid) {
-  int n = 0;
-  for (const auto& e : fs::directory_iterator("/proc")) {
-    std::ifstream stat(e.path() / "stat");
-    std::string pid_field, comm, state;
-    pid_t ppid = 0;
-    if (stat >> pid_field >> comm >> state >> ppid && ppid == pid) ++n;
-  }
-  return n;
-}
-
 TEST_F(EngineRunProcess, ApiServerFaultsScaleNothingAndTheProcessRecovers) {
   const std::string target = "/apis/apps/v1/namespaces/default/deployments/web";
   auto wait_requests = [&](int64_t more) {
@@ -339,7 +278,7 @@ TEST_F(EngineRunProcess, ApiServerFaultsScaleNothingAndTheProcessRecovers) {
     wait_requests(10);
     EXPECT_EQ(Replicas("web"), 2) << "scaled during a fault (" << status << ")";
   }
-  EXPECT_EQ(waitpid(p.pid, nullptr, WNOHANG), 0) << "the process exited during the faults";
+  EXPECT_EQ(p.Running(), true) << "the process exited during the faults";
   server_->ClearInjectedResponses();
   for (int i = 0; i < 400 && Replicas("web") != 4; ++i) std::this_thread::sleep_for(25ms);
   EXPECT_EQ(Replicas("web"), 4) << "no recovery after the faults cleared";
@@ -348,7 +287,7 @@ TEST_F(EngineRunProcess, ApiServerFaultsScaleNothingAndTheProcessRecovers) {
   auto fds_at_rest = [&] {
     int fewest = 1 << 20;
     for (int i = 0; i < 30; ++i) {
-      fewest = std::min(fewest, CountFds(p.pid));
+      fewest = std::min(fewest, CountOpenFds(p.pid()));
       std::this_thread::sleep_for(5ms);
     }
     return fewest;
@@ -359,8 +298,8 @@ TEST_F(EngineRunProcess, ApiServerFaultsScaleNothingAndTheProcessRecovers) {
   int fds_after = fds_at_rest();
   EXPECT_LE(fds_after, fds_before + 1)
       << "file descriptors grew: " << fds_before << " -> " << fds_after;
-  EXPECT_LE(CountChildren(p.pid), 2) << "user-logic processes left behind";
-  kill(p.pid, SIGTERM);
+  EXPECT_LE(CountChildProcesses(p.pid()), 2) << "user-logic processes left behind";
+  p.Signal(SIGTERM);
   EXPECT_EQ(p.Wait(10s), 0) << p.Output();
   std::istringstream log(p.Output());
   int errors = 0;
@@ -420,7 +359,7 @@ TEST_F(EngineRunProcess, RestApiDryRunScalesNothingAndEvaluationScales) {
   auto prom = client.Get("/metrics");
   ASSERT_TRUE(prom);
   EXPECT_NE(prom->body.find("cpa_method_call_duration_seconds"), std::string::npos);
-  kill(p.pid, SIGTERM);
+  p.Signal(SIGTERM);
   EXPECT_EQ(p.Wait(10s), 0) << p.Output();
 }
 
@@ -521,7 +460,7 @@ TEST_F(EngineRunProcess, ApiFlagsOverrideApiConfigAndStoreSizeIsExported) {
     std::this_thread::sleep_for(25ms);
   }
   EXPECT_GT(std::atof(gauge.c_str()), 0.0) << gauge;
-  kill(p.pid, SIGTERM);
+  p.Signal(SIGTERM);
   EXPECT_EQ(p.Wait(10s), 0) << p.Output();
 }
 

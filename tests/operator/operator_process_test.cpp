@@ -1,10 +1,7 @@
 // End to end: the real `cpa operator` process against kube/fake over HTTP, with the CRD and the
 // example resources from deploy/.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <filesystem>
 #include <fstream>
@@ -16,8 +13,7 @@
 
 #include "kube/fake/fake_api_server.h"
 #include "tests/operator/operator_test_util.h"
-
-extern char** environ;
+#include "tests/support/child_process.h"
 
 namespace cpa::op {
 namespace {
@@ -30,50 +26,8 @@ using testing::FakeCluster;
 using testing::ReadFile;
 using testing::SourceDir;
 
-std::string CpaBinary() {
-  const char* dir = std::getenv("CPA_BINARY_DIR");
-  return std::string(dir != nullptr ? dir : "build") + "/cli/cpa";
-}
-
-struct Process {
-  pid_t pid = -1;
-  fs::path log;
-  int Wait(std::chrono::milliseconds limit) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    int status = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (waitpid(pid, &status, WNOHANG) == pid) {
-        pid = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-    pid = -1;
-    return -1;
-  }
-  std::string Output() const { return ReadFile(log.string()); }
-  ~Process() {
-    if (pid > 0) Wait(0ms);
-  }
-};
-
-Process Spawn(const std::vector<std::string>& args, const fs::path& log) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  Process p;
-  p.log = log;
-  EXPECT_EQ(posix_spawn(&p.pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
-  return p;
-}
+using testing_support::CpaBinary;
+using Process = testing_support::ChildProcess;
 
 class OperatorProcessTest : public ::testing::Test {
  protected:
@@ -95,7 +49,7 @@ class OperatorProcessTest : public ::testing::Test {
         "--health-host", "127.0.0.1", "--health-port", "0",
         "--identity",    "e2e"};
     args.insert(args.end(), extra.begin(), extra.end());
-    return Spawn(args, dir_ / "operator.log");
+    return testing_support::SpawnLogged(args, dir_ / "operator.log");
   }
   int HealthPort(const Process& p) {
     static const std::regex re("health and metrics on 127\\.0\\.0\\.1:([0-9]+)");
@@ -142,7 +96,7 @@ TEST_F(OperatorProcessTest, ProvisionsTheExampleResourcesAndStopsCleanly) {
     return ready && ready->status == 200;
   }));
 
-  kill(p.pid, SIGTERM);
+  p.Signal(SIGTERM);
   EXPECT_EQ(p.Wait(20s), 0) << p.Output();
   lease = cluster_.Get("coordination.k8s.io/v1", "Lease", "cpa-operator");
   EXPECT_EQ(StringMember(lease["spec"], "holderIdentity"), "");  // released

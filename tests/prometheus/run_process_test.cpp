@@ -2,11 +2,7 @@
 // a real Prometheus server scraping an exporter the test runs — and on a stand-in server that is
 // down, slow or failing, to see that nothing is scaled, one line per run names the cause, and a
 // running autoscaler recovers.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <atomic>
 #include <cmath>
@@ -23,8 +19,7 @@
 #include "prometheus/client.h"
 #include "store/sqlite_store.h"
 #include "tests/prometheus/prometheus_server.h"
-
-extern char** environ;
+#include "tests/support/child_process.h"
 
 namespace cpa::prometheus {
 namespace {
@@ -37,38 +32,9 @@ std::string BinaryDir() {
   return dir != nullptr ? dir : "build";
 }
 
-struct Process {
-  pid_t pid = -1;
-  fs::path log;
-  int Wait(std::chrono::milliseconds limit) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    int status = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (waitpid(pid, &status, WNOHANG) == pid) {
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-    return -1;
-  }
-  std::string Output() const {
-    std::ifstream in(log);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-};
+using Process = testing_support::ChildProcess;
 
-int CountLines(const std::string& text, const std::string& needle) {
-  int n = 0;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (line.find(needle) != std::string::npos) ++n;
-  }
-  return n;
-}
+using testing_support::CountLinesWith;
 
 // A stand-in Prometheus whose instant-query reply the test switches: a vector of one sample,
 // a slow reply (beyond the client's timeout), or an HTTP 503 error reply.
@@ -196,19 +162,7 @@ class PrometheusRunProcess : public testing::Test {
       args.push_back("--kubeconfig");
       args.push_back((dir_ / "kubeconfig").string());
     }
-    Process p;
-    p.log = dir_ / ("cpa-" + std::to_string(++runs_) + ".log");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, p.log.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    EXPECT_EQ(posix_spawn(&p.pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&actions);
-    return p;
+    return testing_support::SpawnLogged(args, dir_ / ("cpa-" + std::to_string(++runs_) + ".log"));
   }
 
   fs::path dir_;
@@ -273,7 +227,7 @@ TEST_F(PrometheusRunProcess, DownSlowOrFailingServerScalesNothingWithOneLinePerR
   auto p = Cpa({"run", "--once", "--config", HpaConfig(down)});
   EXPECT_NE(p.Wait(30s), -1);
   EXPECT_EQ(Replicas("web"), 2);
-  EXPECT_EQ(CountLines(p.Output(), "metric 0 (Prometheus) could not be read"), 1) << p.Output();
+  EXPECT_EQ(CountLinesWith(p.Output(), "metric 0 (Prometheus) could not be read"), 1) << p.Output();
   EXPECT_NE(p.Output().find("could not be read: unavailable: failed to get prometheus metric rps"),
             std::string::npos)
       << p.Output();
@@ -284,8 +238,8 @@ TEST_F(PrometheusRunProcess, DownSlowOrFailingServerScalesNothingWithOneLinePerR
   p = Cpa({"run", "--once", "--config", HpaConfig(address)});
   EXPECT_NE(p.Wait(30s), -1);
   EXPECT_EQ(Replicas("web"), 2);
-  EXPECT_EQ(CountLines(p.Output(), "metric 0 (Prometheus) could not be read"), 1) << p.Output();
-  EXPECT_EQ(CountLines(p.Output(), "(Prometheus) could not be read: deadline_exceeded:"), 1)
+  EXPECT_EQ(CountLinesWith(p.Output(), "metric 0 (Prometheus) could not be read"), 1) << p.Output();
+  EXPECT_EQ(CountLinesWith(p.Output(), "(Prometheus) could not be read: deadline_exceeded:"), 1)
       << p.Output();
   EXPECT_NE(p.Output().find("no reply within the timeout of 500 ms"), std::string::npos);
 
@@ -293,25 +247,26 @@ TEST_F(PrometheusRunProcess, DownSlowOrFailingServerScalesNothingWithOneLinePerR
   p = Cpa({"run", "--once", "--config", HpaConfig(address)});
   EXPECT_NE(p.Wait(30s), -1);
   EXPECT_EQ(Replicas("web"), 2);
-  EXPECT_EQ(CountLines(p.Output(),
-                       "could not be read: unavailable: failed to get prometheus "
-                       "metric rps: query sum(cpa_rps{namespace=\"default\","
-                       "deployment=\"web\"}): HTTP 503: Prometheus error unavailable: "
-                       "storage is down"),
+  EXPECT_EQ(CountLinesWith(p.Output(),
+                           "could not be read: unavailable: failed to get prometheus "
+                           "metric rps: query sum(cpa_rps{namespace=\"default\","
+                           "deployment=\"web\"}): HTTP 503: Prometheus error unavailable: "
+                           "storage is down"),
             1)
       << p.Output();
 
   // A running autoscaler recovers once the server answers again.
   gate.Set(Gate::Mode::kSlow);
   p = Cpa({"run", "--config", HpaConfig(address)});
-  for (int i = 0; i < 200 && CountLines(p.Output(), "(Prometheus) could not be read") < 2; ++i) {
+  for (int i = 0; i < 200 && CountLinesWith(p.Output(), "(Prometheus) could not be read") < 2;
+       ++i) {
     std::this_thread::sleep_for(50ms);
   }
   EXPECT_EQ(Replicas("web"), 2);
   gate.Set(Gate::Mode::kGood);
   for (int i = 0; i < 400 && Replicas("web") != 3; ++i) std::this_thread::sleep_for(25ms);
   EXPECT_EQ(Replicas("web"), 3) << p.Output();
-  kill(p.pid, SIGTERM);
+  p.Signal(SIGTERM);
   EXPECT_EQ(p.Wait(20s), 0) << p.Output();
 }
 
