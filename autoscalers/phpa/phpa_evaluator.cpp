@@ -175,7 +175,16 @@ Result<engine::EvaluatorOutput> PhpaEvaluator::Evaluate(const engine::EvaluatorI
     }
     if (d->hpa.proposal->replicas < 0) log::Warning("phpa: {}", d->hpa.reason);
   }
-  if (d->audit) log::V(1, "phpa: {}", AuditSummary(*d->audit));
+  if (d->audit) {
+    log::V(1, "phpa: {}", AuditSummary(*d->audit));
+    // Each model's raw forecast goes to the store's predictions series (`cpa history show
+    // --kind predictions --model NAME`, the REST API's evaluations); abstaining models have none.
+    for (const auto& m : d->audit->models) {
+      if (m.prediction && std::isfinite(*m.prediction)) {
+        out.evaluation.predictions[m.name] = *m.prediction;
+      }
+    }
+  }
   auto audit = std::make_shared<JsonDocument>(PhpaDecisionToJson(*d, options_));
   if (input.record) {
     if (auto s = history_->AddAudit(input.now, ToJson(*audit)); !s) {
