@@ -181,9 +181,8 @@ int RunOnce(std::vector<std::unique_ptr<engine::Autoscaler>>& autoscalers, const
                 strsignal(received), grace_seconds);
       stopping = true;
       grace_timer.emplace([&] {
-        SystemClock::Instance().SleepUntil(
-            SystemClock::Instance().Now() + std::chrono::seconds(grace_seconds),
-            timer_stop.get_token());
+        SystemClock::Instance().SleepFor(std::chrono::seconds(grace_seconds),
+                                         timer_stop.get_token());
         if (!timer_stop.stop_requested()) {
           log::Info("grace period over: cancelling the run in flight");
           cancel.request_stop();
@@ -381,8 +380,7 @@ int RunAutoscalers(const RunOptions& opts) {
         log::Info("received {}: finishing runs in flight, then exiting", strsignal(received));
         stop.request_stop();
         grace_timer.emplace([&, grace = opts.grace_seconds] {
-          SystemClock::Instance().SleepUntil(
-              SystemClock::Instance().Now() + std::chrono::seconds(grace), cancel_runs.get_token());
+          SystemClock::Instance().SleepFor(std::chrono::seconds(grace), cancel_runs.get_token());
           cancel_runs.request_stop();
         });
       } else {

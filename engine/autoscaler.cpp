@@ -107,10 +107,15 @@ Result<std::unique_ptr<Autoscaler>> Autoscaler::Create(config::Config config, Cl
   }
   if (options.history) {
     a->history_ = std::move(options.history);
-  } else if (options.store != nullptr) {
-    a->history_ = std::make_unique<StoreDecisionHistory>(*options.store, a->id_);
   } else {
-    a->history_ = std::make_unique<InMemoryDecisionHistory>(
+    // The persisted window (when there is a store) guarded by this process's own targets on the
+    // monotonic clock, so that a step of the system time cannot empty the window.
+    std::unique_ptr<DecisionHistory> wall;
+    if (options.store != nullptr) {
+      wall = std::make_unique<StoreDecisionHistory>(*options.store, a->id_);
+    }
+    a->history_ = std::make_unique<MonotonicGuardedHistory>(
+        clock, std::move(wall),
         std::chrono::seconds(std::max<int64_t>(c.downscale_stabilization_s, 1)));
   }
   return a;
