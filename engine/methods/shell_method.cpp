@@ -50,6 +50,36 @@ bool MakePipe(Pipe& p) { return ::pipe2(p.fd, O_CLOEXEC) == 0; }
 
 void SetNonBlocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
+// Ends what is left of the call's process group once its leader `pid` has exited (or must end):
+// SIGKILL to the group while the unreaped leader still reserves the group id, then the leader is
+// reaped. Members that were orphaned and adopted by this process (it is PID 1 in a container, or
+// a subreaper) are reaped too, so none stays a zombie; they are found by group, so no other
+// child of the process is touched. Returns the leader's wait status.
+int EndProcessGroup(pid_t pid) {
+  ::kill(-pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  // SIGKILLed processes exit within milliseconds; one stuck in the kernel is not waited for.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (std::chrono::steady_clock::now() < give_up) {
+    siginfo_t info{};
+    if (::waitid(P_PGID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG) != 0) {
+      if (errno == EINTR) continue;
+      break;  // ECHILD: no child of ours is left in the group
+    }
+    if (info.si_pid == 0) ::usleep(1000);  // adopted members still dying
+  }
+  return status;
+}
+
+// True when the child has exited (it is a zombie, not reaped: its pid and group stay reserved).
+bool HasExited(pid_t pid) {
+  siginfo_t info{};
+  return ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+         info.si_pid == pid;
+}
+
 std::string DescribeStatus(int status) {
   if (WIFEXITED(status)) return fmt::format("exited with code {}", WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {
@@ -96,7 +126,8 @@ std::string SummarizeStderr(std::string_view text) {
   const size_t omitted = lines.size() > kLast + 1 ? lines.size() - kLast - 1 : 0;
   if (omitted > 0) summary += fmt::format("\n[{} lines omitted]", omitted);
   for (size_t i = std::max<size_t>(1, lines.size() - kLast); i < lines.size(); ++i) {
-    summary += "\n" + cut(lines[i]);
+    summary += '\n';  // not "\n" + cut(...): GCC 12 reports a false -Wrestrict on that
+    summary += cut(lines[i]);
   }
   return QuoteForError(summary, 1000);
 }
@@ -157,6 +188,9 @@ Result<std::string> ShellMethod::Call(std::string_view input, std::stop_token st
   if (input.empty()) in.CloseWrite();
   std::optional<Error> failure;
   char buffer[65536];
+  // Readable when the child exits (a kernel without pidfds: checked on each poll timeout).
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  bool exited = false;
   while (out.fd[0] >= 0 || err.fd[0] >= 0) {
     if (stop.stop_requested()) {
       failure = Error{ErrorCode::kDeadlineExceeded, fmt::format("{}: cancelled", name_)};
@@ -164,14 +198,21 @@ Result<std::string> ShellMethod::Call(std::string_view input, std::stop_token st
     }
     auto now = Clock::now();
     if (now >= deadline) {
-      failure = Error{ErrorCode::kDeadlineExceeded,
-                      fmt::format("{}: timed out after {} ms", name_, timeout_ms_)};
+      if (!exited) exited = HasExited(pid);
+      failure = Error{
+          ErrorCode::kDeadlineExceeded,
+          exited ? fmt::format("{}: timed out after {} ms: \"{}\" exited, but a process it left "
+                               "running still holds its output open (redirect the output of "
+                               "background processes, e.g. `cmd >/dev/null 2>&1 &`)",
+                               name_, timeout_ms_, config_.entrypoint)
+                 : fmt::format("{}: timed out after {} ms", name_, timeout_ms_)};
       break;
     }
     std::vector<pollfd> fds;
     if (in.fd[1] >= 0) fds.push_back({in.fd[1], POLLOUT, 0});
     if (out.fd[0] >= 0) fds.push_back({out.fd[0], POLLIN, 0});
     if (err.fd[0] >= 0) fds.push_back({err.fd[0], POLLIN, 0});
+    if (pidfd >= 0 && !exited) fds.push_back({pidfd, POLLIN, 0});
     auto wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
     int ready = ::poll(fds.data(), fds.size(), static_cast<int>(std::min<int64_t>(wait_ms, 100)));
     if (ready < 0 && errno != EINTR) {
@@ -181,6 +222,10 @@ Result<std::string> ShellMethod::Call(std::string_view input, std::stop_token st
     }
     for (const auto& p : fds) {
       if (p.revents == 0) continue;
+      if (p.fd == pidfd) {
+        exited = true;
+        continue;
+      }
       if (p.fd == in.fd[1]) {
         ssize_t n = ::write(in.fd[1], input.data() + written, input.size() - written);
         if (n > 0) written += static_cast<size_t>(n);
@@ -191,11 +236,14 @@ Result<std::string> ShellMethod::Call(std::string_view input, std::stop_token st
       ssize_t n = ::read(p.fd, buffer, sizeof(buffer));
       if (n > 0) {
         if (is_out) {
-          stdout_text.append(buffer, static_cast<size_t>(n));
-          if (stdout_text.size() > kMaxMethodOutputBytes) {
+          // Checked before appending: the buffer never grows past the limit (nor doubles its
+          // capacity beyond it), whatever the user logic prints.
+          if (stdout_text.size() + static_cast<size_t>(n) > kMaxMethodOutputBytes) {
             failure = Error{ErrorCode::kInvalidArgument,
                             fmt::format("{}: output exceeded the limit of {} bytes", name_,
                                         kMaxMethodOutputBytes)};
+          } else {
+            stdout_text.append(buffer, static_cast<size_t>(n));
           }
         } else if (stderr_text.size() < kMaxStderrBytes) {
           stderr_text.append(buffer, std::min<size_t>(n, kMaxStderrBytes - stderr_text.size()));
@@ -206,24 +254,22 @@ Result<std::string> ShellMethod::Call(std::string_view input, std::stop_token st
     }
     if (failure) break;
   }
-  int status = 0;
+  struct ClosePidfd {
+    int fd;
+    ~ClosePidfd() {
+      if (fd >= 0) ::close(fd);
+    }
+  } close_pidfd{pidfd};
   if (failure) {
-    ::kill(-pid, SIGKILL);  // the whole group: the child and anything it started
-    ::waitpid(pid, &status, 0);
+    EndProcessGroup(pid);  // the whole group: the child and anything it started
     return std::unexpected(*failure);
   }
-  // Output is closed; the child exits now or soon. Wait for it (a pidfd when the kernel has
-  // them, else short sleeps), bounded by the deadline.
-  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  while (true) {
-    pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) break;
-    if (r < 0 && errno != EINTR) break;
+  // Output is closed; the child exits now or soon. Wait for it (the pidfd when the kernel has
+  // them, else short sleeps), bounded by the deadline, without reaping it yet.
+  while (!exited && !(exited = HasExited(pid))) {
     auto now = Clock::now();
     if (now >= deadline || stop.stop_requested()) {
-      ::kill(-pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      if (pidfd >= 0) ::close(pidfd);
+      EndProcessGroup(pid);
       return MakeErrorF(ErrorCode::kDeadlineExceeded, "{}: timed out after {} ms", name_,
                         timeout_ms_);
     }
@@ -235,7 +281,9 @@ Result<std::string> ShellMethod::Call(std::string_view input, std::stop_token st
       ::usleep(1000);
     }
   }
-  if (pidfd >= 0) ::close(pidfd);
+  // Anything the user logic left running in its group (a background process that closed its
+  // output) ends with the call, as on a timeout.
+  const int status = EndProcessGroup(pid);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     return MakeErrorF(ErrorCode::kUnavailable, "{}: \"{}\" {}; stderr: {}", name_,
                       config_.entrypoint, DescribeStatus(status), SummarizeStderr(stderr_text));
