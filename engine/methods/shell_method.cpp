@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,7 +13,11 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <sstream>
+#include <utility>
 #include <vector>
 
 #include "common/log.h"
@@ -50,25 +55,65 @@ bool MakePipe(Pipe& p) { return ::pipe2(p.fd, O_CLOEXEC) == 0; }
 
 void SetNonBlocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
-// Ends what is left of the call's process group once its leader `pid` has exited (or must end):
-// SIGKILL to the group while the unreaped leader still reserves the group id, then the leader is
-// reaped. Members that were orphaned and adopted by this process (it is PID 1 in a container, or
-// a subreaper) are reaped too, so none stays a zombie; they are found by group, so no other
-// child of the process is touched. Returns the leader's wait status.
+// Whether orphaned processes become children of this process: it is PID 1 (of a container, as
+// in the images) or a subreaper.
+bool AdoptsOrphans() {
+  if (::getpid() == 1) return true;
+  int subreaper = 0;
+  return ::prctl(PR_GET_CHILD_SUBREAPER, &subreaper) == 0 && subreaper != 0;
+}
+
+// Processes of process group `group` other than its leader, each with its parent (from /proc).
+std::vector<std::pair<pid_t, pid_t>> GroupMembers(pid_t group) {
+  std::vector<std::pair<pid_t, pid_t>> out;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it("/proc", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t member = static_cast<pid_t>(std::atol(name.c_str()));
+    if (member == group) continue;
+    std::ifstream stat(it->path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+    const size_t close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 1));
+    std::string state;
+    pid_t parent = 0;
+    pid_t pgrp = 0;
+    if (rest >> state >> parent >> pgrp && pgrp == group) out.emplace_back(member, parent);
+  }
+  return out;
+}
+
+// Ends what is left of the call's process group, whose leader `pid` has exited or must end, and
+// reaps the leader; returns its wait status. SIGKILL goes to the group while the unreaped leader
+// keeps the group id from being reused. When this process adopts orphans (PID 1, subreaper),
+// members of the group it adopted are reaped before the leader, so none stays a zombie; they
+// are found by group, so no other child of the process is ever reaped here.
 int EndProcessGroup(pid_t pid) {
   ::kill(-pid, SIGKILL);
+  if (AdoptsOrphans()) {
+    siginfo_t info{};
+    while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) != 0 &&
+           errno == EINTR) {
+    }
+    // SIGKILLed processes exit within milliseconds; one stuck in the kernel is not waited for.
+    const pid_t self = ::getpid();
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    for (auto members = GroupMembers(pid);
+         !members.empty() && std::chrono::steady_clock::now() < give_up;
+         members = GroupMembers(pid)) {
+      for (const auto& [member, parent] : members) {
+        if (parent == self) ::waitpid(member, nullptr, WNOHANG);
+      }
+      ::usleep(1000);
+    }
+  }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  // SIGKILLed processes exit within milliseconds; one stuck in the kernel is not waited for.
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-  while (std::chrono::steady_clock::now() < give_up) {
-    siginfo_t info{};
-    if (::waitid(P_PGID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG) != 0) {
-      if (errno == EINTR) continue;
-      break;  // ECHILD: no child of ours is left in the group
-    }
-    if (info.si_pid == 0) ::usleep(1000);  // adopted members still dying
   }
   return status;
 }
