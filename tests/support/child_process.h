@@ -166,7 +166,7 @@ inline int CountChildProcesses(pid_t pid) {
 
 // The fewest open descriptors of `pid` over `samples` samples 5 ms apart: what a process holds
 // at rest (a run in flight holds pipes and connections for a moment).
-inline int CountOpenFdsAtRest(pid_t pid, int samples = 30) {
+inline int CountOpenFdsAtRest(pid_t pid, int samples = 100) {
   int fewest = 1 << 20;
   for (int i = 0; i < samples; ++i) {
     fewest = std::min(fewest, CountOpenFds(pid));
@@ -177,7 +177,7 @@ inline int CountOpenFdsAtRest(pid_t pid, int samples = 30) {
 
 // The fewest direct children of `pid` over `samples` samples 5 ms apart (0 when every process a
 // run started has been reaped; a run in flight has its user logic running for a moment).
-inline int CountChildProcessesAtRest(pid_t pid, int samples = 30) {
+inline int CountChildProcessesAtRest(pid_t pid, int samples = 100) {
   int fewest = 1 << 20;
   for (int i = 0; i < samples; ++i) {
     fewest = std::min(fewest, CountChildProcesses(pid));
