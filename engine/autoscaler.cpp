@@ -396,7 +396,8 @@ std::expected<void, StageError> Autoscaler::RecordEvaluation(const RunResult& re
   for (const auto& m : result.metrics) {
     record.metrics.push_back(store::MetricPoint::FromText(m.resource, "value", m.value));
   }
-  record.evaluation = store::Evaluation{result.evaluation->target_replicas, {}};
+  record.evaluation =
+      store::Evaluation{result.evaluation->target_replicas, result.evaluation->predictions};
   if (auto s = store_->Record(record); !s) {
     return std::unexpected(StageError{"record", s.error()});
   }
@@ -418,7 +419,8 @@ void Autoscaler::Record(const RunResult& result, const StageError* error) {
     }
     // Dry-run evaluations are not stored as evaluations: stabilization reads those.
     if (result.evaluation && result.run_type != RunType::kApiDryRun) {
-      record.evaluation = store::Evaluation{result.evaluation->target_replicas, {}};
+      record.evaluation =
+          store::Evaluation{result.evaluation->target_replicas, result.evaluation->predictions};
     }
   }
   store::Decision decision;
