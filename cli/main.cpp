@@ -1,4 +1,6 @@
 // cpa: the Custom Pod Autoscaler. Thin wiring: every sub-command lives in its own file.
+#include <signal.h>
+
 #include <CLI/CLI.hpp>
 
 #include <iostream>
@@ -6,7 +8,25 @@
 #include "cli/commands.h"
 #include "cli/flag_suggestions.h"
 
+namespace {
+
+// SIGXFSZ (a write past the file-size limit, RLIMIT_FSIZE) terminates a process by default: the
+// store's write would kill cpa instead of failing with EFBIG like a full disk. An empty handler
+// (not SIG_IGN, which user logic started by cpa would inherit) makes it an ordinary error.
+void OnFileSizeLimit(int) {}
+
+void SurviveFileSizeLimit() {
+  struct sigaction action = {};
+  action.sa_handler = OnFileSizeLimit;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGXFSZ, &action, nullptr);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  SurviveFileSizeLimit();
   CLI::App app{
       "cpa: the Custom Pod Autoscaler - autoscale any Kubernetes workload with your own "
       "logic or the built-in HPA and predictive evaluators",

@@ -29,7 +29,7 @@
 #include "engine/scheduler.h"
 #include "engine/status_reporter.h"
 #include "kube/client.h"
-#include "store/open_store.h"
+#include "store/sqlite_store.h"
 
 #ifndef CPA_VERSION
 #define CPA_VERSION "0.0.0-dev"
@@ -181,9 +181,8 @@ int RunOnce(std::vector<std::unique_ptr<engine::Autoscaler>>& autoscalers, const
                 strsignal(received), grace_seconds);
       stopping = true;
       grace_timer.emplace([&] {
-        SystemClock::Instance().SleepUntil(
-            SystemClock::Instance().Now() + std::chrono::seconds(grace_seconds),
-            timer_stop.get_token());
+        SystemClock::Instance().SleepFor(std::chrono::seconds(grace_seconds),
+                                         timer_stop.get_token());
         if (!timer_stop.stop_requested()) {
           log::Info("grace period over: cancelling the run in flight");
           cancel.request_stop();
@@ -229,25 +228,25 @@ int RunAutoscalers(const RunOptions& opts) {
   }
   engine::KubeCluster cluster(**client);
   Clock& clock = SystemClock::Instance();
-  // One store per distinct store.path (unset: one in-memory store per autoscaler).
+  // One store per distinct store.path (unset: one in-memory store per autoscaler). A store file
+  // that cannot be opened (corrupt, another application's, a newer schema, not writable) stops
+  // the start-up: running on without the history it holds would empty the stabilization windows
+  // (a restart could scale down at once), and the file is left as it is for the user to repair
+  // or move away (docs/store.md).
   std::map<std::string, std::unique_ptr<store::Store>> stores;
   std::vector<std::unique_ptr<store::Store>> memory_stores;
-  auto store_for = [&](const store::StoreOptions& options) -> store::Store* {
+  auto store_for = [&](const store::StoreOptions& options) -> Result<store::Store*> {
     if (!options.path.empty()) {
       if (auto it = stores.find(options.path); it != stores.end()) return it->second.get();
     }
-    auto opened = store::OpenStore(options);
-    if (opened.fallback_reason) {
-      log::Error("store {}: {}; keeping history in memory instead (the file is left untouched)",
-                 options.path, opened.fallback_reason->message);
-    } else {
-      log::Info("store: {}", opened.store->Location());
-    }
-    store::Store* s = opened.store.get();
+    auto opened = store::OpenSqliteStore(options);
+    if (!opened) return std::unexpected(opened.error());
+    log::Info("store: {}", (*opened)->Location());
+    store::Store* s = opened->get();
     if (options.path.empty()) {
-      memory_stores.push_back(std::move(opened.store));
+      memory_stores.push_back(std::move(*opened));
     } else {
-      stores[options.path] = std::move(opened.store);
+      stores[options.path] = std::move(*opened);
     }
     return s;
   };
@@ -276,7 +275,16 @@ int RunAutoscalers(const RunOptions& opts) {
   std::map<std::string, store::Store*> store_of;  // autoscaler id -> its store (history routes)
   for (auto& c : *configs) {
     engine::AutoscalerOptions options;
-    options.store = store_for(c.store);
+    auto store = store_for(c.store);
+    if (!store) {
+      log::Error(
+          "cannot open the store: {}. Not starting: the file holds the history that "
+          "stabilization reads. Repair or restore it, or move it away to start with an empty "
+          "store",
+          store.error().message);
+      return kExitFailure;
+    }
+    options.store = *store;
     options.kube_api = client->get();
     options.observe = opts.observe;
     if (opts.events) options.events = &event_recorder;
@@ -381,8 +389,7 @@ int RunAutoscalers(const RunOptions& opts) {
         log::Info("received {}: finishing runs in flight, then exiting", strsignal(received));
         stop.request_stop();
         grace_timer.emplace([&, grace = opts.grace_seconds] {
-          SystemClock::Instance().SleepUntil(
-              SystemClock::Instance().Now() + std::chrono::seconds(grace), cancel_runs.get_token());
+          SystemClock::Instance().SleepFor(std::chrono::seconds(grace), cancel_runs.get_token());
           cancel_runs.request_stop();
         });
       } else {

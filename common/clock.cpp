@@ -24,16 +24,42 @@ bool SystemClock::SleepUntil(TimePoint deadline, std::stop_token stop) {
   return false;
 }
 
+MonotonicTime SystemClock::Monotonic() const { return std::chrono::steady_clock::now(); }
+
+bool SystemClock::SleepUntilMonotonic(MonotonicTime deadline, std::stop_token stop) {
+  std::mutex mu;
+  std::condition_variable_any cv;
+  std::unique_lock lock(mu);
+  cv.wait_until(lock, stop, deadline, [] { return false; });
+  return !stop.stop_requested() && Monotonic() >= deadline;
+}
+
 SystemClock& SystemClock::Instance() {
   static SystemClock clock;
   return clock;
 }
 
-ManualClock::ManualClock(TimePoint start) : now_(start) {}
+// The monotonic reading starts at the same count as the wall clock (any start would do).
+ManualClock::ManualClock(TimePoint start)
+    : now_(start),
+      monotonic_(std::chrono::duration_cast<MonotonicTime::duration>(start.time_since_epoch())) {}
 
 TimePoint ManualClock::Now() const {
   std::lock_guard lock(mu_);
   return now_;
+}
+
+MonotonicTime ManualClock::Monotonic() const {
+  std::lock_guard lock(mu_);
+  return monotonic_;
+}
+
+bool ManualClock::SleepUntilMonotonic(MonotonicTime deadline, std::stop_token stop) {
+  std::unique_lock lock(mu_);
+  ++sleepers_;
+  bool reached = cv_.wait(lock, stop, [&] { return monotonic_ >= deadline; });
+  --sleepers_;
+  return reached;
 }
 
 bool ManualClock::SleepUntil(TimePoint deadline, std::stop_token stop) {
@@ -48,6 +74,8 @@ void ManualClock::Advance(Duration by) {
   {
     std::lock_guard lock(mu_);
     now_ += by;
+    if (by > Duration::zero())
+      monotonic_ += std::chrono::duration_cast<MonotonicTime::duration>(by);
   }
   cv_.notify_all();
 }
@@ -55,7 +83,18 @@ void ManualClock::Advance(Duration by) {
 void ManualClock::Set(TimePoint to) {
   {
     std::lock_guard lock(mu_);
-    if (to > now_) now_ = to;
+    if (to > now_) {
+      monotonic_ += std::chrono::duration_cast<MonotonicTime::duration>(to - now_);
+      now_ = to;
+    }
+  }
+  cv_.notify_all();
+}
+
+void ManualClock::Jump(Duration by) {
+  {
+    std::lock_guard lock(mu_);
+    now_ += by;
   }
   cv_.notify_all();
 }

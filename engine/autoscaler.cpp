@@ -107,10 +107,15 @@ Result<std::unique_ptr<Autoscaler>> Autoscaler::Create(config::Config config, Cl
   }
   if (options.history) {
     a->history_ = std::move(options.history);
-  } else if (options.store != nullptr) {
-    a->history_ = std::make_unique<StoreDecisionHistory>(*options.store, a->id_);
   } else {
-    a->history_ = std::make_unique<InMemoryDecisionHistory>(
+    // The persisted window (when there is a store) guarded by this process's own targets on the
+    // monotonic clock, so that a step of the system time cannot empty the window.
+    std::unique_ptr<DecisionHistory> wall;
+    if (options.store != nullptr) {
+      wall = std::make_unique<StoreDecisionHistory>(*options.store, a->id_);
+    }
+    a->history_ = std::make_unique<MonotonicGuardedHistory>(
+        clock, std::move(wall),
         std::chrono::seconds(std::max<int64_t>(c.downscale_stabilization_s, 1)));
   }
   return a;
@@ -164,6 +169,7 @@ std::expected<RunResult, StageError> Autoscaler::Run(RunType run_type, std::stop
   RunResult result;
   result.run_type = run_type;
   result.started = clock_.Now();
+  evaluation_recorded_ = false;
   auto ran = RunStages(result, stop);
   if (run_type == RunType::kScaler) {  // fallback counts scheduled runs only
     if (ran) {
@@ -216,6 +222,9 @@ std::expected<void, StageError> Autoscaler::RunStages(RunResult& result, std::st
   result.decision = *decision;
   log::V(2, "stage stabilize: {} -> {} ({:.1f} ms)", decision->evaluated_replicas,
          decision->target_replicas, timer.Lap());
+  if (!dry_run) {
+    if (auto r = RecordEvaluation(result); !r) return std::unexpected(r.error());
+  }
   if (decision->disabled) {
     log::Info(
         "autoscaler {}: target has 0 replicas and minReplicas is {}: autoscaling disabled "
@@ -304,6 +313,9 @@ std::expected<void, StageError> Autoscaler::RunBuiltin(RunResult& result, const 
   result.decision = out->decision;
   result.audit = out->audit;
   if (out->audit && log::Verbosity() >= 1) log::V(1, "autoscaler {}: {}", id_, ToJson(*out->audit));
+  if (!dry_run) {
+    if (auto r = RecordEvaluation(result); !r) return std::unexpected(r.error());
+  }
   if (result.decision->disabled) {
     log::Info(
         "autoscaler {}: target has 0 replicas and minReplicas is {}: autoscaling disabled "
@@ -376,18 +388,40 @@ void Autoscaler::ApplyFallback(RunResult& result, StageError& error) {
       id_, failures, config_.scale_target_ref->kind, config_.scale_target_ref->name, current, *to);
 }
 
-void Autoscaler::Record(const RunResult& result, const StageError* error) {
-  if (store_ == nullptr) return;
+std::expected<void, StageError> Autoscaler::RecordEvaluation(const RunResult& result) {
+  if (store_ == nullptr || !result.evaluation) return {};
   store::RunRecord record;
   record.autoscaler = id_;
   record.time = result.started;
   for (const auto& m : result.metrics) {
     record.metrics.push_back(store::MetricPoint::FromText(m.resource, "value", m.value));
   }
-  // Dry-run evaluations are not stored as evaluations: stabilization reads those.
-  if (result.evaluation && result.run_type != RunType::kApiDryRun) {
-    record.evaluation =
-        store::Evaluation{result.evaluation->target_replicas, result.evaluation->predictions};
+  record.evaluation =
+      store::Evaluation{result.evaluation->target_replicas, result.evaluation->predictions};
+  if (auto s = store_->Record(record); !s) {
+    return std::unexpected(StageError{"record", s.error()});
+  }
+  evaluation_recorded_ = true;
+  return {};
+}
+
+void Autoscaler::Record(const RunResult& result, const StageError* error) {
+  if (store_ == nullptr) return;
+  // The record stage failed: its error is the run's (logged once, by Run); writing the decision
+  // would meet the same fault.
+  if (error != nullptr && error->stage == "record") return;
+  store::RunRecord record;
+  record.autoscaler = id_;
+  record.time = result.started;
+  if (!evaluation_recorded_) {
+    for (const auto& m : result.metrics) {
+      record.metrics.push_back(store::MetricPoint::FromText(m.resource, "value", m.value));
+    }
+    // Dry-run evaluations are not stored as evaluations: stabilization reads those.
+    if (result.evaluation && result.run_type != RunType::kApiDryRun) {
+      record.evaluation =
+          store::Evaluation{result.evaluation->target_replicas, result.evaluation->predictions};
+    }
   }
   store::Decision decision;
   decision.run_type = std::string(RunTypeName(result.run_type));
@@ -414,8 +448,15 @@ void Autoscaler::Record(const RunResult& result, const StageError* error) {
   }
   record.decision = decision;
   if (auto s = store_->Record(record); !s) {
-    log::Warning("autoscaler {}: could not record the run in the store ({}): {}", id_,
-                 store_->Location(), s.error().message);
+    // A failed run has its one ERROR line; a store that cannot take its decision either (often
+    // the same fault: the stabilization window could not be read) is not reported twice.
+    if (error == nullptr) {
+      log::Warning("autoscaler {}: could not record the run in the store ({}): {}", id_,
+                   store_->Location(), s.error().message);
+    } else {
+      log::V(1, "autoscaler {}: could not record the failed run in the store ({}): {}", id_,
+             store_->Location(), s.error().message);
+    }
   }
 }
 

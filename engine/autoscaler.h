@@ -1,8 +1,9 @@
 // One autoscaler: a config, its methods and hooks, and the staged run
-// target -> gather -> evaluate -> stabilize -> scale (DESIGN.md), each stage runnable alone.
+// target -> gather -> evaluate -> stabilize -> record -> scale (DESIGN.md), each stage runnable
+// alone.
 //
-// Run() is fail-safe: any method, hook or API error ends the run with a StageError naming the
-// stage and cause, and nothing is scaled; the next run starts from scratch. Runs of one
+// Run() is fail-safe: any method, hook, API or store error ends the run with a StageError naming
+// the stage and cause, and nothing is scaled; the next run starts from scratch. Runs of one
 // Autoscaler are serialized (scheduled and API-triggered runs never interleave); different
 // Autoscalers run concurrently. The Cluster and Clock must outlive it.
 #pragma once
@@ -83,7 +84,13 @@ class Autoscaler {
       const TargetState& target, RunType run_type, std::stop_token stop);
   std::expected<void, StageError> RunBuiltin(RunResult& result, const TargetState& target,
                                              std::stop_token stop);
-  // The record step: one transaction per run; a failure is logged, never fails the run.
+  // The record stage, before anything is scaled: the run's metrics and evaluation in one
+  // transaction. Stabilization windows read the stored evaluations, so a run whose evaluation
+  // cannot be stored fails (stage "record") and scales nothing: scaling without it would let a
+  // later run undo the window. Dry runs and runs without a store skip it.
+  std::expected<void, StageError> RecordEvaluation(const RunResult& result);
+  // After the run: its decision (and, when the record stage did not run, its metrics and
+  // evaluation), also for failed runs. A failure here is logged; the scale already happened.
   void Record(const RunResult& result, const StageError* error);
   // After the fallback threshold of failed scheduled runs: scale to fallback.replicas.
   void ApplyFallback(RunResult& result, StageError& error);
@@ -106,6 +113,7 @@ class Autoscaler {
   FallbackPolicy fallback_{std::nullopt};
   std::unique_ptr<prometheus::Client> prometheus_;  // from the config's `prometheus` section
   std::mutex run_mu_;
+  bool evaluation_recorded_ = false;  // this run's record stage wrote it (under run_mu_)
 };
 
 }  // namespace cpa::engine

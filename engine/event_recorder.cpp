@@ -96,7 +96,12 @@ void EventRecorder::Emit(const config::ScaleTargetRef& target, const std::string
   const std::string object_key =
       fmt::format("{}/{}/{}/{}", target.api_version, target.kind, name_space, target.name);
   const TimePoint now = clock_.Now();
-  const auto outcome = correlator_.Correlate(object_key, event, now);
+  // The spam filter's refill and the aggregation window measure durations: on the monotonic
+  // clock, so that setting the system time back does not stop the refill (and drop every event
+  // until the wall clock catches up) nor stretch the window.
+  const TimePoint elapsed(
+      std::chrono::duration_cast<Duration>(clock_.Monotonic().time_since_epoch()));
+  const auto outcome = correlator_.Correlate(object_key, event, elapsed);
   if (outcome.drop) {
     std::lock_guard lock(mu_);
     ++dropped_;

@@ -7,8 +7,9 @@
 //     arrive within 10 minutes, they become one event "(combined from similar events): <message>";
 //   - deduplication: an event identical to one already sent (target, type, reason, message) is not
 //     created again: the existing Event's series.count and series.lastObservedTime are patched.
-// EventCorrelator is the pure decision (injected Clock time); EventRecorder applies it over a
-// kube::Client. Both are thread-safe. Delivery errors are logged, never returned to the run.
+// EventCorrelator is the pure decision (its times only need to be ordered; EventRecorder gives it
+// the Clock's monotonic reading, the Events carry wall-clock times); EventRecorder applies it over
+// a kube::Client. Both are thread-safe. Delivery errors are logged, never returned to the run.
 #pragma once
 
 #include <chrono>

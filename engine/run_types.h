@@ -60,8 +60,8 @@ struct RunResult {
   std::shared_ptr<const JsonDocument> audit;
 };
 
-// Names the stage a failure happened in: "target", "metric", "evaluate", "stabilize", "scale",
-// or the hook ("preMetric" ...).
+// Names the stage a failure happened in: "target", "metric", "evaluate", "stabilize", "record"
+// (the run's evaluation could not be stored), "scale", or the hook ("preMetric" ...).
 struct StageError {
   std::string stage;
   Error error;

@@ -25,7 +25,7 @@ Scheduler::Stats Scheduler::stats() const { return Stats{runs_, failures_, skipp
 void Scheduler::Dispatch(Entry& entry, std::stop_token cancel_runs) {
   if (entry.in_flight.exchange(true)) {
     ++skipped_;
-    const TimePoint now = clock_.Now();
+    const MonotonicTime now = clock_.Monotonic();
     if (!entry.warned_slow) {
       entry.warned_slow = true;
       entry.last_skip_report = now;
@@ -51,9 +51,9 @@ void Scheduler::Dispatch(Entry& entry, std::stop_token cancel_runs) {
     return;
   }
   pool_->Submit([this, &entry, cancel_runs] {
-    auto started = std::chrono::steady_clock::now();
+    const MonotonicTime started = clock_.Monotonic();
     auto result = entry.autoscaler->Run(RunType::kScaler, cancel_runs);
-    auto elapsed = std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - started);
+    auto elapsed = std::chrono::duration_cast<Duration>(clock_.Monotonic() - started);
     ++runs_;
     if (!result) ++failures_;
     if (observer_) observer_(*entry.autoscaler, result, elapsed);
@@ -63,26 +63,28 @@ void Scheduler::Dispatch(Entry& entry, std::stop_token cancel_runs) {
 
 void Scheduler::Run(std::stop_token stop, std::stop_token cancel_runs) {
   pool_ = std::make_unique<ThreadPool>(workers_);
-  TimePoint now = clock_.Now();
+  const TimePoint wall = clock_.Now();
+  MonotonicTime now = clock_.Monotonic();
   for (auto& e : entries_) {
-    e->next_run = FirstRunTime(now, e->autoscaler->config().start_time_ms);
+    const Duration delay = FirstRunTime(wall, e->autoscaler->config().start_time_ms) - wall;
+    e->next_run = now + std::chrono::duration_cast<MonotonicTime::duration>(delay);
   }
   while (!stop.stop_requested() && !entries_.empty()) {
     auto earliest = std::min_element(entries_.begin(), entries_.end(),
                                      [](auto& a, auto& b) { return a->next_run < b->next_run; })
                         ->get()
                         ->next_run;
-    if (!clock_.SleepUntil(earliest, stop)) break;
-    now = clock_.Now();
+    if (!clock_.SleepUntilMonotonic(earliest, stop)) break;
+    now = clock_.Monotonic();
     for (auto& e : entries_) {
       if (e->next_run > now) continue;
       Dispatch(*e, cancel_runs);
       auto interval = std::chrono::milliseconds(e->autoscaler->config().interval_ms);
       e->next_run += interval;
       int64_t missed = 0;
-      while (e->next_run <= now) {
-        e->next_run += interval;
-        ++missed;
+      if (e->next_run <= now) {  // slots that passed while the process was paused: skip them
+        missed = (now - e->next_run) / interval + 1;
+        e->next_run += missed * interval;
       }
       if (missed > 0) {
         skipped_ += missed;

@@ -1,7 +1,9 @@
 // Runs many autoscalers, each on its own schedule, on one shared pool of workers.
 //
 // Schedule (CONTRACTS.md section 1): the first run is at the next multiple of `startTime` ms
-// since the Unix epoch (strictly after the start), then every `interval` ms on that grid. A run
+// since the Unix epoch (strictly after the start), then every `interval` ms on that grid. The
+// wall clock is read once, for that alignment; the grid itself runs on the monotonic clock, so a
+// step of the system time (back or forward) neither stalls the loop nor runs missed slots. A run
 // still in flight when its next slot comes is not overlapped: the slot is skipped and logged,
 // never queued. One autoscaler failing or hanging never delays the others (up to the pool size).
 // Run() blocks until `stop` is requested, then lets runs in flight finish and returns;
@@ -46,13 +48,13 @@ class Scheduler {
  private:
   struct Entry {
     Autoscaler* autoscaler;
-    TimePoint next_run;
+    MonotonicTime next_run;
     std::atomic<bool> in_flight{false};
     // Slow-run reporting (scheduler thread only): the first skip is a warning with a hint, later
     // ones are counted and reported once per kSkipReportPeriod.
     bool warned_slow = false;
     int64_t skipped_unreported = 0;
-    TimePoint last_skip_report;
+    MonotonicTime last_skip_report;
   };
   static constexpr Duration kSkipReportPeriod = std::chrono::minutes(5);
   void Dispatch(Entry& entry, std::stop_token cancel_runs);

@@ -1,8 +1,10 @@
-// OpenStore: the store an autoscaler runs with, never failing.
+// OpenStore: a store that is always there, for simulations and benchmarks.
 //
 // Opens the configured file; when that fails (unreadable, corrupt, not a cpa store, newer schema,
-// read-only directory) it logs the reason and returns an in-memory store with the same retention,
-// so the autoscaler keeps running. The file is never deleted or rewritten.
+// read-only directory) it logs the reason and returns an in-memory store with the same retention.
+// The file is never deleted or rewritten. `cpa run` does not use it: it refuses to start on a
+// store file it cannot open (OpenSqliteStore), because running on in memory would drop the
+// history stabilization reads (docs/store.md).
 #pragma once
 
 #include <memory>

@@ -1,5 +1,7 @@
 #include "store/sqlite_db.h"
 
+#include <cstring>
+
 #include <fmt/format.h>
 
 namespace cpa::store {
@@ -48,9 +50,47 @@ Db::~Db() {
   sqlite3_close_v2(db_);
 }
 
+std::string Db::SystemErrorSuffix(int rc) const {
+  // SQLite's messages for I/O faults are generic ("disk I/O error"); the system's says which.
+  switch (rc & 0xff) {
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+      break;
+    default:
+      return "";
+  }
+  const int e = SystemErrno();
+  return e != 0 ? fmt::format(" ({})", std::strerror(e)) : "";
+}
+
+int Db::SystemErrno() const {
+  if (int e = sqlite3_system_errno(db_); e != 0) return e;
+  // SQLite records the errno of a failed write in the file that failed: the database file, or
+  // (most writes, in WAL mode) the write-ahead log.
+  int last = 0;
+  if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_LAST_ERRNO, &last) == SQLITE_OK && last != 0) {
+    return last;
+  }
+  sqlite3_file* journal = nullptr;
+  if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_JOURNAL_POINTER, &journal) == SQLITE_OK &&
+      journal != nullptr && journal->pMethods != nullptr &&
+      journal->pMethods->xFileControl(journal, SQLITE_FCNTL_LAST_ERRNO, &last) == SQLITE_OK) {
+    return last;
+  }
+  return 0;
+}
+
 Error Db::LastError(std::string_view what, int rc) const {
-  return Error{ErrorCodeForSqlite(rc),
-               fmt::format("store \"{}\": {}: {}", path_, what, sqlite3_errmsg(db_))};
+  return Error{ErrorCodeForSqlite(rc), fmt::format("store \"{}\": {}: {}{}", path_, what,
+                                                   sqlite3_errmsg(db_), SystemErrorSuffix(rc))};
+}
+
+bool Db::FileHasMoved() const {
+  int moved = 0;
+  return sqlite3_file_control(db_, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK &&
+         moved != 0;
 }
 
 Status Db::Exec(std::string_view sql) {
@@ -59,6 +99,7 @@ Status Db::Exec(std::string_view sql) {
   int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
   if (rc != SQLITE_OK) {
     std::string detail = message != nullptr ? message : sqlite3_errstr(rc);
+    detail += SystemErrorSuffix(rc);
     sqlite3_free(message);
     return MakeErrorF(ErrorCodeForSqlite(rc), "store \"{}\": {}", path_, detail);
   }

@@ -79,8 +79,19 @@ class Db {
 
   // An Error for the last failure on this connection, prefixed with `what`.
   Error LastError(std::string_view what, int rc) const;
+  // True when the file at path() is no longer the one this connection has open (moved, replaced
+  // or deleted): what is written then would be lost with the process.
+  bool FileHasMoved() const;
+  // Drops the pages this connection caches, so the next statement reads the file as it is now.
+  // After an error: a cached damaged page would otherwise be served again even once the file is
+  // repaired (with no commit, nothing tells SQLite that the file changed).
+  void DropCache() { sqlite3_db_release_memory(db_); }
 
  private:
+  // " (<strerror>)" for I/O failures that carry a system error, else "".
+  std::string SystemErrorSuffix(int rc) const;
+  // The errno of the last failed system call on this connection's files (0: none known).
+  int SystemErrno() const;
   Db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   sqlite3* db_;
   std::string path_;

@@ -322,6 +322,14 @@ Status SqliteStore::Record(std::span<const RunRecord> runs) {
   }
   if (runs.empty()) return OkStatus();
   std::lock_guard lock(write_mu_);
+  if (!options_.path.empty() && writer_->FileHasMoved()) {
+    // SQLite would go on writing to the open (now unreachable or deleted) file, and the batch
+    // would be lost when the process ends: refuse until the file is back at its path.
+    return MakeErrorF(ErrorCode::kUnavailable,
+                      "recording a run: store \"{}\": the file was moved, replaced or deleted "
+                      "while cpa runs; nothing is written until it is back at that path",
+                      Location());
+  }
   touched_series_.clear();
   std::map<int64_t, int64_t> newest_by_autoscaler;
   auto status = InTransaction(*writer_, "BEGIN IMMEDIATE", [&]() -> Status {
@@ -348,6 +356,7 @@ Status SqliteStore::Record(std::span<const RunRecord> runs) {
   });
   if (!status) {
     ForgetCaches();
+    writer_->DropCache();
     return std::unexpected(status.error().WithContext("recording a run"));
   }
   return OkStatus();
@@ -465,12 +474,17 @@ Status SqliteStore::EnforceRetention(const std::map<int64_t, int64_t>& newest_by
 
 template <typename F>
 auto SqliteStore::Read(F&& body) -> decltype(body(std::declval<Db&>())) {
+  auto read = [&](Db& db) {
+    auto result = InTransaction(db, "BEGIN", [&] { return body(db); });
+    if (!result) db.DropCache();  // see Db::DropCache
+    return result;
+  };
   if (reader_ == nullptr) {
     std::lock_guard lock(write_mu_);
-    return InTransaction(*writer_, "BEGIN", [&] { return body(*writer_); });
+    return read(*writer_);
   }
   std::lock_guard lock(read_mu_);
-  return InTransaction(*reader_, "BEGIN", [&] { return body(*reader_); });
+  return read(*reader_);
 }
 
 Result<std::optional<int64_t>> SqliteStore::AutoscalerIdForRead(Db& db, std::string_view name) {

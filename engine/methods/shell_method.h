@@ -2,9 +2,13 @@
 //
 // The entrypoint is executed directly with the command as its arguments (posix_spawnp; no shell,
 // no interpolation), in a new process group. The input JSON is written to stdin, stdout is the
-// result, a non-zero exit or a signal is an error quoting stderr. On timeout (or output larger
-// than kMaxMethodOutputBytes) the whole process group is killed and the child reaped.
-// Thread-safe: each Call() spawns its own process.
+// result (complete when every process holding stdout has closed it), a non-zero exit or a signal
+// is an error quoting stderr. When the call ends, however it ends (success, error, timeout,
+// output larger than kMaxMethodOutputBytes, cancel), the whole process group is killed and the
+// child reaped: background processes started by user logic do not outlive the call (a process
+// meant to must start its own session, e.g. with setsid). Group members adopted by this process
+// (when it is PID 1 or a subreaper) are reaped as well. Thread-safe: each Call() spawns its own
+// process.
 #pragma once
 
 #include "engine/config/config.h"

@@ -17,4 +17,22 @@ Result<std::optional<int>> InMemoryDecisionHistory::MaxInWindow(TimePoint now, D
   return best;
 }
 
+TimePoint MonotonicGuardedHistory::MonotonicNow() const {
+  return TimePoint(std::chrono::duration_cast<Duration>(clock_.Monotonic().time_since_epoch()));
+}
+
+void MonotonicGuardedHistory::Add(TimePoint at, int target_replicas) {
+  if (wall_) wall_->Add(at, target_replicas);
+  monotonic_.Add(MonotonicNow(), target_replicas);
+}
+
+Result<std::optional<int>> MonotonicGuardedHistory::MaxInWindow(TimePoint now, Duration window) {
+  auto held = monotonic_.MaxInWindow(MonotonicNow(), window);
+  if (!held || !wall_) return held;
+  auto stored = wall_->MaxInWindow(now, window);
+  if (!stored) return stored;  // the persisted window cannot be read: the run must not scale
+  if (!*held || (*stored && **stored > **held)) return stored;
+  return held;
+}
+
 }  // namespace cpa::engine

@@ -134,5 +134,20 @@ TEST_F(EngineEventRecorder, AFailingLoopDoesNotFloodTheApiServer) {
   EXPECT_LE(server_.RequestCount() - before, 25 + 5);  // + discovery and the target's uid
 }
 
+// The spam filter refills on real time: after the system time is set back an hour, an event
+// passes once a refill period has passed, not an hour and a refill period later.
+TEST_F(EngineEventRecorder, SpamFilterRefillsAcrossAStepOfTheWallClock) {
+  EventRecorder recorder(*client_, clock_);
+  for (int i = 0; i < 30; ++i) {
+    recorder.Emit(target_, "default", {"Warning", "FailedGetScale", "the target stage failed"});
+  }
+  EXPECT_EQ(recorder.dropped(), 5);  // the burst of 25 is spent
+  clock_.Jump(-1h);
+  clock_.Advance(301s);  // one token back
+  recorder.Emit(target_, "default", {"Warning", "FailedGetScale", "the target stage failed"});
+  EXPECT_EQ(recorder.dropped(), 5) << "the step back stopped the refill";
+  EXPECT_EQ(recorder.created() + recorder.patched(), 26);
+}
+
 }  // namespace
 }  // namespace cpa::engine

@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
 
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include "tests/engine/test_paths.h"
+#include "tests/support/child_process.h"
 
 namespace cpa::engine {
 namespace {
@@ -126,6 +128,93 @@ TEST(EngineShellMethod, StopCancelsTheCall) {
   ASSERT_FALSE(out);
   EXPECT_NE(out.error().message.find("cancelled"), std::string::npos);
   std::filesystem::remove(pid_file);
+}
+
+// User logic that leaves a process behind (tests/data/engine/logic/fault-switch.sh): in a
+// temporary directory, a mode file, the output ("ok") and the pids of background processes.
+class EngineShellMethodBackground : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("cpa-shell-bg-" + std::to_string(::getpid()) + "-" +
+            testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    std::ofstream(dir_ / "out") << "ok";
+  }
+  void TearDown() override {
+    for (pid_t pid : Pids()) ::kill(pid, SIGKILL);
+    std::filesystem::remove_all(dir_);
+  }
+  ShellMethod Logic(const std::string& mode, int64_t timeout_ms) {
+    std::ofstream(dir_ / "mode") << mode;
+    return Make(testing_paths::Logic("fault-switch.sh"),
+                {(dir_ / "mode").string(), (dir_ / "out").string(), (dir_ / "pids").string()},
+                timeout_ms);
+  }
+  std::vector<pid_t> Pids() const {
+    std::vector<pid_t> pids;
+    std::ifstream in(dir_ / "pids");
+    for (pid_t pid = 0; in >> pid;) pids.push_back(pid);
+    return pids;
+  }
+  void ExpectAllGone() const {
+    for (pid_t pid : Pids()) {
+      EXPECT_TRUE(testing_support::WaitUntil([&] { return testing_support::ProcessGone(pid); }))
+          << "background process " << pid << " outlived the call";
+    }
+  }
+  std::filesystem::path dir_;
+};
+
+// `sleep 1000 &` keeps the pipe open after the script exits: stdout never ends, so the call ends
+// at the timeout (not at the end of the sleep), says why, and the sleep dies with the group.
+TEST_F(EngineShellMethodBackground, ProcessHoldingTheOutputEndsAtTheTimeoutWithAClearError) {
+  auto m = Logic("holds-output", 300);
+  const auto started = std::chrono::steady_clock::now();
+  auto out = m.Call("{}", {});
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().code, ErrorCode::kDeadlineExceeded);
+  EXPECT_NE(out.error().message.find("timed out after 300 ms"), std::string::npos);
+  EXPECT_NE(out.error().message.find("exited, but a process it left running still holds its "
+                                     "output open"),
+            std::string::npos)
+      << out.error().message;
+  EXPECT_LT(took, std::chrono::seconds(5));
+  ASSERT_EQ(Pids().size(), 1u);
+  ExpectAllGone();
+}
+
+// A background process that closed its output does not hold the call: it succeeds with the
+// output, and the process is killed with the call's process group instead of running on.
+TEST_F(EngineShellMethodBackground, ProcessThatClosedItsOutputIsKilledWhenTheCallEnds) {
+  auto m = Logic("closes-output", 5000);
+  auto out = m.Call("{}", {});
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(*out, "ok");
+  ASSERT_EQ(Pids().size(), 1u);
+  ExpectAllGone();
+}
+
+// When cpa is PID 1 of its container (or a subreaper), the background processes it kills were
+// adopted by it: they are reaped too, so no zombie accumulates over many calls. The test process
+// stands in for PID 1 by becoming a subreaper.
+TEST_F(EngineShellMethodBackground, AdoptedProcessesAreReapedNotLeftAsZombies) {
+  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  struct Restore {
+    ~Restore() { ::prctl(PR_SET_CHILD_SUBREAPER, 0); }
+  } restore;
+  for (int i = 0; i < 10; ++i) {
+    auto closes = Logic("closes-output", 5000);
+    EXPECT_TRUE(closes.Call("{}", {}));
+    auto holds = Logic("holds-output", 100);
+    EXPECT_FALSE(holds.Call("{}", {}));
+  }
+  EXPECT_EQ(Pids().size(), 20u);
+  EXPECT_EQ(testing_support::CountChildProcesses(::getpid()), 0)
+      << "processes of the calls left as children (zombies) of the process";
+  ExpectAllGone();
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // Test support for end-to-end tests that start real processes (`cpa run`, `cpa operator`, …):
 // spawn with stdout+stderr into a log file, wait with a limit (the process is killed when the
 // limit passes, and reaped when the handle goes away), read the log, and count what a process
-// holds (open descriptors, direct children) so leak tests can compare before and after.
+// holds (open descriptors, direct children, memory) so leak tests can compare before and after.
 // Header-only; POSIX (Linux /proc).
 #pragma once
 
@@ -12,7 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -160,6 +162,48 @@ inline int CountChildProcesses(pid_t pid) {
     if (rest >> state >> ppid && ppid == pid) ++n;
   }
   return n;
+}
+
+// The fewest open descriptors of `pid` over `samples` samples 5 ms apart: what a process holds
+// at rest (a run in flight holds pipes and connections for a moment).
+inline int CountOpenFdsAtRest(pid_t pid, int samples = 100) {
+  int fewest = 1 << 20;
+  for (int i = 0; i < samples; ++i) {
+    fewest = std::min(fewest, CountOpenFds(pid));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return fewest;
+}
+
+// The fewest direct children of `pid` over `samples` samples 5 ms apart (0 when every process a
+// run started has been reaped; a run in flight has its user logic running for a moment).
+inline int CountChildProcessesAtRest(pid_t pid, int samples = 100) {
+  int fewest = 1 << 20;
+  for (int i = 0; i < samples; ++i) {
+    fewest = std::min(fewest, CountChildProcesses(pid));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return fewest;
+}
+
+// True when `pid` no longer runs: no such process, or a zombie (it exited and waits for a reaper
+// that is not the caller).
+inline bool ProcessGone(pid_t pid) {
+  if (::kill(pid, 0) != 0) return true;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return true;
+  auto close = line.rfind(')');
+  return close != std::string::npos && line.size() > close + 2 && line[close + 2] == 'Z';
+}
+
+// A "kB" field of /proc/<pid>/status (VmRSS, VmHWM, ...) in KiB; -1 when it cannot be read.
+inline int64_t ProcStatusKiB(pid_t pid, const std::string& field) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind(field + ":", 0) == 0) return std::atoll(line.c_str() + field.size() + 1);
+  }
+  return -1;
 }
 
 // Lines of `text` that contain `needle`.
