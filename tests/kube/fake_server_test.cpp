@@ -332,12 +332,19 @@ TEST_F(KubeFakeFaultTest, ADelayBeyondTheClientsDeadlineIsADeadlineError) {
   f.kind = Fault::Kind::kDelay;
   f.path = kScale;
   f.delay = 600ms;
+  f.times = 4;
   server_.InjectFault(f);
-  const auto start = std::chrono::steady_clock::now();
-  auto scale = GetScale();
-  ASSERT_FALSE(scale);
-  EXPECT_EQ(scale.error().code, ErrorCode::kDeadlineExceeded) << scale.error().ToString();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 550ms);
+  // One cause, one message (a log that deduplicates by message relies on it): httplib's read
+  // timeout and the transport's watchdog race for the same deadline.
+  for (int i = 0; i < 4; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    auto scale = GetScale();
+    ASSERT_FALSE(scale);
+    EXPECT_EQ(scale.error().code, ErrorCode::kDeadlineExceeded) << scale.error().ToString();
+    EXPECT_NE(scale.error().message.find("no complete response within 300 ms"), std::string::npos)
+        << scale.error().message;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 550ms);
+  }
   auto after = GetScale();
   ASSERT_TRUE(after) << after.error().ToString();
 }
