@@ -518,5 +518,238 @@ INSTANTIATE_TEST_SUITE_P(Matrix, OperatorFaults, ::testing::ValuesIn(AllCases())
                            return CaseName(info.param);
                          });
 
+// ---- The Controller: informers, lease, backoff, logs
+// ---------------------------------------------
+
+class RunningController {
+ public:
+  RunningController(FakeCluster& cluster, Clock& clock, ControllerOptions options)
+      : client_(cluster.NewClient()), controller_(*client_, std::move(options), clock) {
+    thread_ = std::jthread([this](std::stop_token stop) {
+      result_ = controller_.Run(stop);
+      done_ = true;
+    });
+  }
+  ~RunningController() { Stop(); }
+  void Stop() {
+    if (thread_.joinable()) {
+      thread_.request_stop();
+      thread_.join();
+    }
+  }
+  Controller* operator->() { return &controller_; }
+  bool done() const { return done_.load(); }
+  const Status& result() const { return result_; }
+
+ private:
+  std::unique_ptr<kube::Client> client_;
+  Controller controller_;
+  Status result_;
+  std::atomic<bool> done_{false};
+  std::jthread thread_;
+};
+
+// The documented defaults (docs/operator.md): per-resource backoff 100 ms doubling to 5 min;
+// informers 1 s doubling to 30 s.
+ControllerOptions DocumentedOptions(bool leader_election = false) {
+  ControllerOptions o;
+  o.identity = "faults";
+  o.reconciler.identity = "faults";
+  o.leader_election = leader_election;
+  o.lease_namespace = "default";
+  return o;
+}
+
+// Attempts an exponential backoff allows within `window` after a first failure: the first one,
+// then one at base, 3 base, 7 base, ... (2^k - 1) base.
+int BackoffAttempts(Duration window, Duration base, Duration max) {
+  int attempts = 1;
+  Duration at{0};
+  Duration delay = base;
+  while (at + delay <= window) {
+    at += delay;
+    ++attempts;
+    delay = std::min(delay * 2, max);
+  }
+  return attempts;
+}
+
+// Advances the manual clock by `total` in `step`s, giving the controller's threads real time to
+// act between steps.
+void Simulate(ManualClock& clock, Duration total, Duration step) {
+  for (Duration done{0}; done < total; done += step) {
+    clock.Advance(step);
+    std::this_thread::sleep_for(3ms);
+  }
+}
+
+int WarningsWith(const log::LogCapture& capture, std::string_view text) {
+  int n = 0;
+  for (const auto& line : capture.Lines()) {
+    if (line.find(" WARN ") != std::string::npos && line.find(text) != std::string::npos) ++n;
+  }
+  return n;
+}
+
+TEST(OperatorControllerFaults, APersistentFaultIsRetriedWithBackoffNotAHotLoopAndLoggedOnce) {
+  FakeCluster cluster(16);
+  ManualClock clock(FromUnixMillis(1'800'000'000'000));
+  const std::string deployments = "/apis/apps/v1/namespaces/default/deployments";
+  Fault f;
+  f.method = "POST";
+  f.path = deployments;
+  f.exact = true;
+  f.status = 500;
+  f.body =
+      R"({"kind":"Status","apiVersion":"v1","status":"Failure","message":"etcd down","code":500})";
+  f.times = -1;
+  cluster.server().InjectFault(f);
+  cluster.CreateCpa(CpaYaml("one"));
+  log::LogCapture capture;
+  ControllerOptions options = DocumentedOptions();
+  RunningController c(cluster, clock, options);
+  ASSERT_TRUE(Eventually([&] { return c->Stats().reconcile_errors >= 1; }));
+  const int64_t posts_before = cluster.server().RequestCount("POST", deployments);
+  const int64_t requests_before = cluster.server().RequestCount();
+  const Duration window = 60s;
+  Simulate(clock, window, 200ms);
+  const int64_t posts = cluster.server().RequestCount("POST", deployments) - posts_before;
+  const int64_t requests = cluster.server().RequestCount() - requests_before;
+  // Bound: the backoff's attempts in the window, plus one immediate look for each child the
+  // first attempt created (its informer event re-queues the CR): ServiceAccount, Role,
+  // RoleBinding.
+  const int bound = BackoffAttempts(window, options.backoff.base, options.backoff.max) + 3;
+  EXPECT_LE(posts, bound) << "a hot loop: " << posts << " attempts in " << window.count() / 1e9
+                          << " simulated s";
+  EXPECT_GE(posts, 4) << "not retried";
+  RecordProperty("attempts_in_60s", static_cast<int>(posts));
+  RecordProperty("requests_in_60s", static_cast<int>(requests));
+  EXPECT_TRUE(c->Stats().leader);
+  EXPECT_FALSE(c.done()) << "the controller stopped";
+  EXPECT_EQ(WarningsWith(capture, "reconcile default/one"), 1) << "one warning per cause";
+
+  cluster.server().ClearInjectedResponses();
+  ASSERT_TRUE(
+      Eventually([&] { return ConditionOf(cluster.Cpa("one"), "Provisioned").status == "True"; },
+                 &clock, 10s));
+  EXPECT_TRUE(
+      Eventually([&] { return capture.Contains("reconcile default/one succeeded after"); }));
+}
+
+TEST(OperatorControllerFaults, InformerListAndWatchFaultsAreRetriedAndSurvived) {
+  FakeCluster cluster(16);
+  ManualClock clock(FromUnixMillis(1'800'000'000'000));
+  const std::string crs = "/apis/custompodautoscaler.com/v1/custompodautoscalers";
+  Fault list;
+  list.method = "GET";
+  list.path = crs;
+  list.exact = true;
+  list.without_param = "watch";
+  list.kind = Fault::Kind::kReset;
+  list.times = -1;
+  cluster.server().InjectFault(list);
+  cluster.CreateCpa(CpaYaml("one"));
+  log::LogCapture capture;
+  ControllerOptions options = DocumentedOptions();
+  RunningController c(cluster, clock, options);
+  ASSERT_TRUE(Eventually([&] { return c->Stats().informer_errors >= 1; }));
+  const int64_t lists_before = cluster.server().RequestCount("GET", crs);
+  Simulate(clock, 60s, 500ms);
+  // Reflector backoff: 1 s doubling to 30 s; a GET is repeated once by the client on a failed
+  // pooled connection, hence up to 2 requests per attempt.
+  const int64_t lists = cluster.server().RequestCount("GET", crs) - lists_before;
+  EXPECT_LE(lists, 2 * BackoffAttempts(60s, options.informer_backoff, 30s));
+  EXPECT_FALSE(c->Synced());
+  EXPECT_FALSE(c.done()) << "a LIST fault ended the controller";
+  EXPECT_FALSE(cluster.Exists("apps/v1", "Deployment", "one"));
+  EXPECT_EQ(WarningsWith(capture, "CustomPodAutoscaler informer"), 1);
+
+  // The LIST recovers; the WATCH fails: what the LIST saw is provisioned, later changes wait.
+  cluster.server().ClearInjectedResponses();
+  Fault watch = list;
+  watch.without_param.clear();
+  watch.with_param = "watch";
+  watch.kind = Fault::Kind::kStatus;
+  watch.status = 503;
+  watch.body = "<html>503</html>";
+  watch.content_type = "text/html";
+  cluster.server().InjectFault(watch);
+  ASSERT_TRUE(
+      Eventually([&] { return ConditionOf(cluster.Cpa("one"), "Provisioned").status == "True"; },
+                 &clock, 500ms));
+  cluster.CreateCpa(CpaYaml("two"));
+  Simulate(clock, 5s, 500ms);
+  EXPECT_FALSE(c.done());
+  cluster.server().ClearInjectedResponses();
+  ASSERT_TRUE(
+      Eventually([&] { return ConditionOf(cluster.Cpa("two"), "Provisioned").status == "True"; },
+                 &clock, 500ms));
+  EXPECT_TRUE(capture.Contains("CustomPodAutoscaler informer: listing works again"));
+}
+
+TEST(OperatorControllerFaults, AStandbyThatCannotReachTheLeaseActsOnNothingThenLeads) {
+  FakeCluster cluster(16);
+  ManualClock clock(FromUnixMillis(1'800'000'000'000));
+  const std::string lease = "/apis/coordination.k8s.io/v1/namespaces/default/leases";
+  Fault f;
+  f.path = lease;  // GET, POST and PUT of the Lease
+  f.status = 429;
+  f.body =
+      R"({"kind":"Status","apiVersion":"v1","status":"Failure","message":"Too many requests, please try again later.","reason":"TooManyRequests","details":{"retryAfterSeconds":2},"code":429})";
+  f.headers = {{"Retry-After", "2"}};
+  f.times = -1;
+  cluster.server().InjectFault(f);
+  cluster.CreateCpa(CpaYaml("one"));
+  log::LogCapture capture;
+  ControllerOptions options = DocumentedOptions(/*leader_election=*/true);
+  RunningController c(cluster, clock, options);
+  ASSERT_TRUE(Eventually([&] { return c->Stats().lease_attempts >= 1; }));
+  const int64_t before = cluster.server().RequestCount("*", lease);
+  Simulate(clock, 20s, 500ms);
+  const int64_t attempts = cluster.server().RequestCount("*", lease) - before;
+  // One attempt (a GET, retried once on a failed pooled connection) per retry period.
+  EXPECT_LE(attempts, 2 * (20s / options.retry_period + 1));
+  EXPECT_FALSE(c->IsLeader());
+  EXPECT_EQ(c->Stats().reconciles, 0);
+  EXPECT_FALSE(cluster.Exists("apps/v1", "Deployment", "one"));
+  EXPECT_EQ(WarningsWith(capture, "leader election"), 1);
+  cluster.server().ClearInjectedResponses();
+  ASSERT_TRUE(Eventually([&] { return c->IsLeader(); }, &clock, 500ms));
+  ASSERT_TRUE(
+      Eventually([&] { return ConditionOf(cluster.Cpa("one"), "Provisioned").status == "True"; }));
+}
+
+TEST(OperatorControllerFaults, ALeaderKeepsLeadingThroughShortRenewalFaultsAndStopsAfterLongOnes) {
+  FakeCluster cluster(16);
+  ManualClock clock(FromUnixMillis(1'800'000'000'000));
+  const std::string lease = "/apis/coordination.k8s.io/v1/namespaces/default/leases";
+  cluster.CreateCpa(CpaYaml("one"));
+  log::LogCapture capture;
+  ControllerOptions options = DocumentedOptions(/*leader_election=*/true);
+  RunningController c(cluster, clock, options);
+  ASSERT_TRUE(Eventually([&] { return c->IsLeader(); }));
+  Fault f;
+  f.path = lease;
+  f.kind = Fault::Kind::kReset;
+  f.times = -1;
+  cluster.server().InjectFault(f);
+  // Shorter than the lease (15 s): still the leader, one warning.
+  Simulate(clock, options.lease_duration - 2 * options.retry_period, 500ms);
+  EXPECT_TRUE(c->IsLeader());
+  EXPECT_FALSE(c.done());
+  EXPECT_EQ(WarningsWith(capture, "cannot renew lease"), 1);
+  cluster.server().ClearInjectedResponses();
+  Simulate(clock, 2 * options.retry_period, 500ms);
+  ASSERT_TRUE(Eventually([&] { return capture.Contains("lease renewed again"); }));
+  EXPECT_TRUE(c->IsLeader());
+  // Longer than the lease: leadership ends and Run() returns the error (the process exits and
+  // is restarted), as documented.
+  cluster.server().InjectFault(f);
+  Simulate(clock, options.lease_duration + 2 * options.retry_period, 500ms);
+  ASSERT_TRUE(Eventually([&] { return c.done(); }, &clock, 500ms));
+  ASSERT_FALSE(c.result());
+  EXPECT_NE(c.result().error().message.find("lost leadership"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace cpa::op
