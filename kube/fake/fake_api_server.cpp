@@ -374,12 +374,14 @@ void FakeApiServerRoutes::HandleWatch(const httplib::Request& req, httplib::Resp
     bool bookmarks = false;
     std::chrono::steady_clock::time_point deadline;
     std::chrono::steady_clock::time_point last_write;
+    int64_t epoch = 0;
   };
   auto state = std::make_shared<WatchState>();
   state->type = type;
   state->ns = ns;
   state->selector = std::move(*selector);
   state->from = req.get_param_value("resourceVersion");
+  state->epoch = s_->watch_epoch_.load();
   std::string bookmarks = req.get_param_value("allowWatchBookmarks");
   state->bookmarks = bookmarks == "true" || bookmarks == "1";
   int64_t timeout_seconds = 1800;
@@ -410,7 +412,7 @@ void FakeApiServerRoutes::HandleWatch(const httplib::Request& req, httplib::Resp
           line += "}\n";
           return line;
         };
-        if (server->stopping_.load()) {
+        if (server->stopping_.load() || server->watch_epoch_.load() != state->epoch) {
           sink.done();
           return true;
         }
@@ -1006,6 +1008,11 @@ int64_t FakeApiServer::RequestCount(std::string_view method, std::string_view pa
 int64_t FakeApiServer::WriteCount() const {
   return RequestCount("POST") + RequestCount("PUT") + RequestCount("PATCH") +
          RequestCount("DELETE");
+}
+
+void FakeApiServer::EndWatches() {
+  watch_epoch_.fetch_add(1);
+  store_->WakeAll();
 }
 
 void FakeApiServer::ClearInjectedResponses() {

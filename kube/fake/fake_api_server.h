@@ -155,6 +155,9 @@ class FakeApiServer {
                       std::string content_type = "application/json");
   // Removes every fault (InjectFault and InjectResponse alike).
   void ClearInjectedResponses();
+  // Ends every open watch stream now, as an API server restart does; clients watch again (into
+  // whatever faults are injected).
+  void EndWatches();
   // Requests a fault was applied to so far.
   int64_t FaultsServed() const { return faults_served_.load(); }
   // Requests served so far (all methods), for tests that assert on traffic.
@@ -191,6 +194,7 @@ class FakeApiServer {
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> requests_{0};
   std::atomic<int64_t> faults_served_{0};
+  std::atomic<int64_t> watch_epoch_{0};  // EndWatches() ends streams started before a bump
 
   mutable std::mutex mu_;  // guards the members below
   std::vector<Fault> faults_;

@@ -413,3 +413,42 @@ TEST_F(KubeFakeFaultTest, FaultsSelectByMethodExactPathAndQueryParameter) {
 
 }  // namespace
 }  // namespace cpa::kube::fake
+
+namespace cpa::kube::fake {
+namespace {
+
+// EndWatches(): an open watch ends as on an API server restart (the client's Watch returns and
+// would watch again from where it stopped).
+TEST(KubeFakeEndWatchesTest, OpenWatchesEndAndNewOnesWork) {
+  FakeApiServer server;
+  ASSERT_TRUE(server.Start());
+  auto client = testing::ClientFor(server);
+  std::atomic<bool> ended{false};
+  std::thread watcher([&] {
+    auto rv = client->Watch("v1", "Pod", "default", {}, [](WatchEvent&&) { return true; });
+    EXPECT_TRUE(rv) << rv.error().ToString();
+    ended = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(ended.load());
+  server.EndWatches();
+  for (int i = 0; i < 300 && !ended.load(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(ended.load()) << "the watch did not end";
+  watcher.join();
+  int events = 0;
+  WatchOptions options;
+  std::thread again([&] {
+    (void)client->Watch("v1", "Pod", "default", options, [&](WatchEvent&&) {
+      ++events;
+      return false;
+    });
+  });
+  ASSERT_TRUE(server.AddPod("default", "p", {{"app", "web"}}));
+  again.join();
+  EXPECT_EQ(events, 1);
+}
+
+}  // namespace
+}  // namespace cpa::kube::fake
