@@ -8,7 +8,9 @@
 //   - deduplication: an event identical to one already sent (target, type, reason, message) is not
 //     created again: the existing Event's series.count and series.lastObservedTime are patched.
 // EventCorrelator is the pure decision (injected Clock time); EventRecorder applies it over a
-// kube::Client. Both are thread-safe. Delivery errors are logged, never returned to the run.
+// kube::Client. Both are thread-safe. Delivery errors are logged, never returned to the run: a
+// warning for an error, the same error again at verbosity 1 until a delivery succeeds (an API
+// server that is down is the run's error already; its events must not double the log).
 #pragma once
 
 #include <chrono>
@@ -97,6 +99,7 @@ class EventRecorder final : public EventSink {
   std::unordered_map<std::string, std::string> event_names_;  // dedup key -> Event name
   std::unordered_map<std::string, std::string> uids_;         // object key -> target uid
   int created_ = 0, patched_ = 0, dropped_ = 0;
+  std::string last_error_;  // the delivery error last logged as a warning
 };
 
 }  // namespace cpa::engine
