@@ -134,6 +134,7 @@ Result<ReconcileResult> Reconciler::Reconcile(const std::string& ns, const std::
       counters_.errors.fetch_add(1);
       return std::unexpected(written.error());
     }
+    ForgetReconcileError(Key(ns, name));
     return std::move(ctx.result);
   }
   ctx.cpa = std::move(*parsed);
