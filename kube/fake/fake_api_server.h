@@ -128,7 +128,8 @@ class FakeApiServer {
       kReset,     // the connection is closed without a reply (the client reads EOF)
       kDelay,     // the real answer after `delay` (a client with a shorter deadline gives up)
       kTruncate,  // the real answer's status and headers, its Content-Length, and only the first
-                  // `truncate_to` bytes of its body; then the connection is closed
+                  // `truncate_to` bytes of its body; then the connection is closed. The request
+                  // is always served (a write takes effect): it is the real answer cut short
     };
     Kind kind = Kind::kStatus;
     std::string method = "*";   // "GET", "POST", ... or "*"
@@ -142,8 +143,8 @@ class FakeApiServer {
     std::vector<std::pair<std::string, std::string>> headers;
     std::chrono::milliseconds delay{0};
     size_t truncate_to = 16;
-    // kStatus, kReset, kTruncate: serve the request for real first (a write takes effect), then
-    // answer with the fault, so the client cannot tell whether its write landed.
+    // kStatus, kReset: serve the request for real first (a write takes effect), then answer with
+    // the fault, so the client cannot tell whether its write landed.
     bool after_effect = false;
     int times = 1;  // < 0: until cleared
   };
