@@ -144,7 +144,9 @@ void FakeApiServerRoutes::Handle(const httplib::Request& req, httplib::Response&
     }
     return Serve(req, res);
   }
-  if (fault->after_effect || fault->kind == Kind::kTruncate) Serve(req, res);
+  if (fault->after_effect || fault->kind == Kind::kTruncate || fault->kind == Kind::kTrickle) {
+    Serve(req, res);
+  }
   ApplyFault(*fault, req, res);
 }
 
@@ -166,7 +168,28 @@ void FakeApiServerRoutes::ApplyFault(const FakeApiServer::Fault& fault, const ht
                              });
     return;
   }
-  if (fault.kind == Kind::kReset || fault.kind == Kind::kTruncate) {  // (an empty body: reset)
+  if (fault.kind == Kind::kTrickle && !res.body.empty()) {
+    auto body = std::make_shared<std::string>(std::move(res.body));
+    res.body.clear();
+    std::string content_type = res.get_header_value("Content-Type");
+    res.headers.erase("Content-Type");
+    FakeApiServer* server = s_;
+    const size_t step = std::max<size_t>(1, fault.trickle_bytes);
+    const auto delay = fault.delay;
+    res.set_content_provider(
+        body->size(), content_type.empty() ? "application/json" : content_type,
+        [body, step, delay, server](size_t offset, size_t, httplib::DataSink& sink) {
+          const auto until = std::chrono::steady_clock::now() + delay;
+          while (std::chrono::steady_clock::now() < until) {
+            if (server->stopping_.load()) return false;
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+          }
+          return sink.write(body->data() + offset, std::min(step, body->size() - offset));
+        });
+    return;
+  }
+  if (fault.kind == Kind::kReset || fault.kind == Kind::kTruncate ||
+      fault.kind == Kind::kTrickle) {  // (an empty body: reset)
     CloseConnection(req);
     res.status = 500;
     res.body.clear();

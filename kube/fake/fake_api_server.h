@@ -130,6 +130,8 @@ class FakeApiServer {
       kTruncate,  // the real answer's status and headers, its Content-Length, and only the first
                   // `truncate_to` bytes of its body; then the connection is closed. The request
                   // is always served (a write takes effect): it is the real answer cut short
+      kTrickle,   // the real answer (served for real), its body sent `trickle_bytes` at a time
+                  // every `delay`: each read is quick, only a total deadline ends the call
     };
     Kind kind = Kind::kStatus;
     std::string method = "*";   // "GET", "POST", ... or "*"
@@ -143,6 +145,7 @@ class FakeApiServer {
     std::vector<std::pair<std::string, std::string>> headers;
     std::chrono::milliseconds delay{0};
     size_t truncate_to = 16;
+    size_t trickle_bytes = 1;
     // kStatus, kReset: serve the request for real first (a write takes effect), then answer with
     // the fault, so the client cannot tell whether its write landed.
     bool after_effect = false;

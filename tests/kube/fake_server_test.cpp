@@ -365,6 +365,31 @@ TEST_F(KubeFakeFaultTest, ATruncatedBodyIsAnErrorNotAShortAnswer) {
   EXPECT_TRUE(scale.error().Retryable()) << scale.error().ToString();
 }
 
+TEST_F(KubeFakeFaultTest, ATrickledBodyEndsAtTheDeadline) {
+  Fault f;
+  f.kind = Fault::Kind::kTrickle;
+  f.path = kScale;
+  f.delay = 20ms;  // ~350 bytes at one per 20 ms: 7 s, each read far inside the read timeout
+  f.times = 2;
+  server_.InjectFault(f);
+  const auto start = std::chrono::steady_clock::now();
+  auto scale = GetScale();
+  ASSERT_FALSE(scale) << "the whole trickled body arrived";
+  EXPECT_EQ(scale.error().code, ErrorCode::kDeadlineExceeded) << scale.error().ToString();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  server_.ClearInjectedResponses();
+  auto after = GetScale();
+  ASSERT_TRUE(after) << after.error().ToString();
+  // A trickle within the deadline is a whole answer.
+  f.delay = 1ms;
+  f.trickle_bytes = 64;
+  f.times = 1;
+  server_.InjectFault(f);
+  auto slow_but_whole = GetScale();
+  ASSERT_TRUE(slow_but_whole) << slow_but_whole.error().ToString();
+  EXPECT_EQ(slow_but_whole->replicas, 2);
+}
+
 TEST_F(KubeFakeFaultTest, AfterEffectFaultsApplyTheWriteAndLoseTheReply) {
   for (Fault::Kind kind : {Fault::Kind::kStatus, Fault::Kind::kReset, Fault::Kind::kTruncate}) {
     Fault f;
