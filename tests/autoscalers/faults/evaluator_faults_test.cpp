@@ -71,6 +71,7 @@ enum class FaultKind {
   k409,
   kEmptyList,
   kReplyLost,  // a write that takes effect but whose reply never arrives
+  kTrickle,    // the answer's body a byte at a time: every read quick, the whole past the deadline
 };
 
 struct Case {
@@ -139,6 +140,8 @@ std::string_view Name(FaultKind f) {
       return "empty_list";
     case FaultKind::kReplyLost:
       return "reply_lost";
+    case FaultKind::kTrickle:
+      return "trickle";
   }
   return "";
 }
@@ -167,6 +170,7 @@ std::vector<FaultKind> FaultsFor(Call call) {
     out.push_back(FaultKind::k404);
   }
   if (call == Call::kMetric) out.push_back(FaultKind::kEmptyList);
+  if (call == Call::kMetric || call == Call::kScaleGet) out.push_back(FaultKind::kTrickle);
   return out;
 }
 
@@ -321,6 +325,10 @@ Fault MakeFault(const Case& c) {
     case FaultKind::kReplyLost:
       f.kind = Fault::Kind::kReset;
       f.after_effect = true;
+      break;
+    case FaultKind::kTrickle:
+      f.kind = Fault::Kind::kTrickle;
+      f.delay = 10ms;
       break;
   }
   return f;
@@ -514,7 +522,8 @@ TEST_P(EvaluatorFaults, NoScaleDuringTheFaultOneLinePerRunAndRecoveryAfter) {
   std::string log_text;
   int problems = 0;
   int failed_runs = 0;
-  const int runs = c.fault == FaultKind::kSlow ? kSlowFaultedRuns : kFaultedRuns;
+  const bool slow = c.fault == FaultKind::kSlow || c.fault == FaultKind::kTrickle;
+  const int runs = slow ? kSlowFaultedRuns : kFaultedRuns;
   {
     log::LogCapture capture;
     for (int i = 0; i < runs; ++i) {
