@@ -53,7 +53,8 @@ tsan-concurrency: deps
 	@cmake --build build-tsan -j $(JOBS) --target $(TSAN_TARGETS)
 	@TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure --no-tests=error -j $(JOBS) --timeout 300 -R '$(TSAN_TESTS)'
 
-# libFuzzer targets (fuzz/), built with clang + ASan + UBSan, each run FUZZ_SECONDS from the seed
+# libFuzzer targets (fuzz/), built with clang + ASan + UBSan, each run (FUZZ_RUNS inputs at most,
+# FUZZ_SECONDS at most; reproducible with FUZZ_SEED, FUZZ_SEED=0 explores) from the seed
 # corpus in fuzz/corpus; a crash, leak or hang fails with the input saved (scripts/fuzz.sh).
 FUZZ_SECONDS ?= 45
 fuzz: deps

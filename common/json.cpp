@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <optional>
 #include <regex>
 #include <sstream>
@@ -314,6 +315,46 @@ const JsonValue* FindDuplicateKey(const JsonValue& v) {
   return nullptr;
 }
 
+bool HasNonFiniteNumber(const JsonValue& v) {
+  if (v.IsArray()) {
+    for (const auto& item : v.GetArray()) {
+      if (HasNonFiniteNumber(item)) return true;
+    }
+  } else if (v.IsObject()) {
+    for (const auto& m : v.GetObject()) {
+      if (HasNonFiniteNumber(m.value)) return true;
+    }
+  } else if (v.IsDouble()) {
+    return !std::isfinite(v.GetDouble());
+  }
+  return false;
+}
+
+// The offset of the first number token in (valid) JSON `text` beyond the range of a double, or
+// npos. RapidJSON 1.1 checks the exponent alone, so `9999919e305` parses as infinity (found by
+// fuzzing); strtod gives the correct answer.
+std::size_t OutOfRangeNumberOffset(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"') {  // skip the string, escapes included
+      for (++i; i < text.size() && text[i] != '"'; ++i) {
+        if (text[i] == '\\') ++i;
+      }
+      continue;
+    }
+    if (c != '-' && (c < '0' || c > '9')) continue;
+    std::size_t end = i;
+    while (end < text.size() &&
+           std::string_view("+-.eE0123456789").find(text[end]) != std::string_view::npos) {
+      ++end;
+    }
+    const std::string token(text.substr(i, end - i));
+    if (!std::isfinite(std::strtod(token.c_str(), nullptr))) return i;
+    i = end - 1;
+  }
+  return std::string_view::npos;
+}
+
 // Up to 24 characters of `text` from `offset`, quoted for an error message.
 std::string Near(std::string_view text, std::size_t offset) {
   if (offset >= text.size()) return "at the end of the input";
@@ -398,6 +439,13 @@ Result<JsonDocument> ParseJson(std::string_view text, const ParseLimits& limits)
   if (const JsonValue* key = FindDuplicateKey(doc)) {
     return MakeErrorF(ErrorCode::kInvalidArgument, "invalid JSON: duplicate key \"{}\"",
                       std::string_view(key->GetString(), key->GetStringLength()));
+  }
+  if (HasNonFiniteNumber(doc)) {
+    const std::size_t at = OutOfRangeNumberOffset(text);
+    return MakeErrorF(ErrorCode::kInvalidArgument, "invalid JSON at offset {} ({}): {}",
+                      at == std::string_view::npos ? 0 : at,
+                      at == std::string_view::npos ? std::string("a number") : Near(text, at),
+                      rapidjson::GetParseError_En(rapidjson::kParseErrorNumberTooBig));
   }
   return doc;
 }

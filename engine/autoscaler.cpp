@@ -386,7 +386,8 @@ void Autoscaler::Record(const RunResult& result, const StageError* error) {
   }
   // Dry-run evaluations are not stored as evaluations: stabilization reads those.
   if (result.evaluation && result.run_type != RunType::kApiDryRun) {
-    record.evaluation = store::Evaluation{result.evaluation->target_replicas, {}};
+    record.evaluation =
+        store::Evaluation{result.evaluation->target_replicas, result.evaluation->predictions};
   }
   store::Decision decision;
   decision.run_type = std::string(RunTypeName(result.run_type));

@@ -5,6 +5,7 @@
 // Kubernetes objects exactly as the API returned them. Copyable values; no shared state.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,8 @@ struct Metric {
 
 struct Evaluation {
   int target_replicas = 0;
+  // Built-in evaluators' model forecasts by model name (phpa), stored with the evaluation.
+  std::map<std::string, double> predictions;
 };
 
 struct ScaleDecision {

@@ -6,16 +6,15 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
-#include <thread>
 
 #include <httplib.h>
 
+#include "kube/deadline_watchdog.h"
 #include "kube/error_text.h"
 
 namespace cpa::kube {
@@ -30,76 +29,6 @@ struct Transport::TlsMaterial {
     if (client_key != nullptr) EVP_PKEY_free(client_key);
     if (!ca_temp_file.empty()) std::remove(ca_temp_file.c_str());
   }
-};
-
-// One thread per Transport, started on first use, that shuts down the connection of every Send
-// whose total deadline has passed (httplib's own timeouts are per read and per write, so a server
-// sending one byte per read timeout would hold a call for ever). It keeps shutting the connection
-// down every 50 ms until the call disarms it, which covers a deadline that fires while the socket
-// is still being opened. steady_clock: a deadline is a duration, not a time of day.
-class Transport::Watchdog {
- public:
-  using SteadyTime = std::chrono::steady_clock::time_point;
-
-  ~Watchdog() {
-    {
-      std::lock_guard lock(mu_);
-      done_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-
-  // Watches `client` until Disarm(id); `fired` is set when the deadline has passed.
-  uint64_t Arm(SteadyTime deadline, httplib::ClientImpl* client, std::atomic<bool>* fired) {
-    std::lock_guard lock(mu_);
-    if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
-    uint64_t id = ++next_id_;
-    entries_.emplace(id, Entry{deadline, client, fired});
-    cv_.notify_all();
-    return id;
-  }
-
-  // After Disarm returns, the watchdog no longer touches the client.
-  void Disarm(uint64_t id) {
-    std::lock_guard lock(mu_);
-    entries_.erase(id);
-  }
-
- private:
-  struct Entry {
-    SteadyTime deadline;
-    httplib::ClientImpl* client;
-    std::atomic<bool>* fired;
-  };
-
-  void Loop() {
-    std::unique_lock lock(mu_);
-    while (!done_) {
-      auto now = std::chrono::steady_clock::now();
-      SteadyTime next = SteadyTime::max();
-      for (auto& [id, e] : entries_) {
-        if (e.deadline <= now) {
-          e.fired->store(true);
-          e.client->stop();  // shuts the socket down; the blocked read/write returns
-          e.deadline = now + std::chrono::milliseconds(50);
-        }
-        next = std::min(next, e.deadline);
-      }
-      if (next == SteadyTime::max()) {
-        cv_.wait(lock);
-      } else {
-        cv_.wait_until(lock, next);
-      }
-    }
-  }
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::map<uint64_t, Entry> entries_;
-  uint64_t next_id_ = 0;
-  bool done_ = false;
-  std::thread thread_;
 };
 
 namespace {
@@ -159,7 +88,7 @@ void ApplyTimeout(httplib::ClientImpl& client, std::chrono::milliseconds timeout
 }  // namespace
 
 Transport::Transport(ConnectionConfig config)
-    : config_(std::move(config)), watchdog_(std::make_unique<Watchdog>()) {}
+    : config_(std::move(config)), watchdog_(std::make_unique<DeadlineWatchdog>()) {}
 
 Transport::~Transport() = default;
 
@@ -431,7 +360,11 @@ Result<HttpResponse> Transport::Send(const HttpRequest& request) {
       body.append(data, length);
       return true;
     };
-    const uint64_t watch = watchdog_->Arm(deadline, client.get(), &expired);
+    httplib::ClientImpl* raw = client.get();
+    const uint64_t watch = watchdog_->Arm(deadline, [raw, &expired] {
+      expired.store(true);
+      raw->stop();  // shuts the socket down; the blocked read or write returns
+    });
     auto result = client->send(req);
     watchdog_->Disarm(watch);
     // The connection was shut down: not pooled. httplib's own read timeout (set to the same

@@ -34,6 +34,8 @@ class ClientImpl;
 
 namespace cpa::kube {
 
+class DeadlineWatchdog;
+
 struct HttpRequest {
   std::string method = "GET";  // GET, POST, PUT, PATCH, DELETE
   std::string path;            // absolute path with an already-encoded query string
@@ -96,8 +98,7 @@ class Transport {
   bool tls_ = false;
   struct TlsMaterial;  // CA file path, in-memory client certificate and key
   std::unique_ptr<TlsMaterial> tls_material_;
-  class Watchdog;  // enforces the total deadline of each Send
-  std::unique_ptr<Watchdog> watchdog_;
+  std::unique_ptr<DeadlineWatchdog> watchdog_;  // enforces the total deadline of each Send
 
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<httplib::ClientImpl>> idle_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "models/fit.h"
 #include "models/initialization.h"
@@ -155,10 +156,37 @@ int MissingPoints(const HoltWintersOptions& options, int n) {
   return std::max(0, RequiredHistory(options) - n);
 }
 
+namespace {
+
+// True when every value is finite: v - v is 0 for a finite v and NaN for NaN or an infinity, and
+// the sums run in four independent accumulators, which the compiler vectorizes (the check with a
+// branch per value took about 10 us of a 90 us forecast on 23,040 points).
+bool AllFinite(std::span<const double> y) {
+  double acc[4] = {0.0, 0.0, 0.0, 0.0};
+  const size_t n = y.size();
+  const double* p = y.data();
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    for (size_t k = 0; k < 4; ++k) acc[k] += p[i + k] - p[i + k];
+  }
+  for (; i < n; ++i) acc[0] += p[i] - p[i];
+  return (acc[0] + acc[1]) + (acc[2] + acc[3]) == 0.0;
+}
+
+bool AllPositive(std::span<const double> y) {
+  bool ok = true;
+  for (double v : y) ok &= v > 0.0;
+  return ok;
+}
+
+}  // namespace
+
 Status ValidateSeries(const HoltWintersOptions& options, std::span<const double> y) {
   const bool positive =
       options.trend == Trend::kMultiplicative || options.seasonal == Seasonal::kMultiplicative;
-  for (size_t i = 0; i < y.size(); ++i) {
+  // The common case in one fast pass; the loop below only runs to name the first bad value.
+  const bool all_ok = AllFinite(y) && (!positive || AllPositive(y));
+  for (size_t i = 0; !all_ok && i < y.size(); ++i) {
     if (!std::isfinite(y[i])) {
       return MakeErrorF(ErrorCode::kInvalidArgument, "value {} is not finite ({})", i, y[i]);
     }
@@ -181,46 +209,84 @@ Status ValidateSeries(const HoltWintersOptions& options, std::span<const double>
   return OkStatus();
 }
 
+namespace {
+
+// Smooth, taking the initial state by value so that RunHoltWinters can move its own into the
+// result (a copy fewer of the m seasonals). The linear models (no multiplicative part) run their
+// own loop (internal::SmoothLinearKernel, bit for bit the same arithmetic); the multiplicative
+// ones the general one (internal::Run).
+HoltWintersResult SmoothOwned(const HoltWintersOptions& options, InitialState initial,
+                              std::span<const double> y) {
+  HoltWintersResult result;
+  result.fitted.resize(y.size());
+  double* fitted = result.fitted.data();
+  const HoltWintersParams& p = options.params;
+  const double phi = options.Phi();
+  const int m = options.SeasonLength();
+  FinalState* out = &result.final_state;
+  if (options.trend == Trend::kNone && options.seasonal == Seasonal::kNone) {
+    result.sse = internal::SmoothLinearKernel<Trend::kNone, Seasonal::kNone>(p, phi, m, initial, y,
+                                                                             fitted, out);
+  } else if (options.trend == Trend::kNone && options.seasonal == Seasonal::kAdditive) {
+    result.sse = internal::SmoothLinearKernel<Trend::kNone, Seasonal::kAdditive>(p, phi, m, initial,
+                                                                                 y, fitted, out);
+  } else if (options.trend == Trend::kAdditive && options.seasonal == Seasonal::kNone) {
+    result.sse = internal::SmoothLinearKernel<Trend::kAdditive, Seasonal::kNone>(p, phi, m, initial,
+                                                                                 y, fitted, out);
+  } else if (options.trend == Trend::kAdditive && options.seasonal == Seasonal::kAdditive) {
+    result.sse = internal::SmoothLinearKernel<Trend::kAdditive, Seasonal::kAdditive>(
+        p, phi, m, initial, y, fitted, out);
+  } else {
+    double sse = 0.0;
+    result.final_state =
+        internal::Run(options, p, initial, y, 1, [&](size_t t, double yhat, double) {
+          fitted[t] = yhat;
+          const double e = y[t] - yhat;
+          sse += e * e;
+        });
+    result.sse = sse;
+  }
+  result.initial = std::move(initial);
+  return result;
+}
+
+}  // namespace
+
 HoltWintersResult Smooth(const HoltWintersOptions& options, const InitialState& initial,
                          std::span<const double> y) {
-  HoltWintersResult result;
-  result.initial = initial;
-  result.fitted.resize(y.size());
-  double sse = 0.0;
-  double* fitted = result.fitted.data();
-  result.final_state =
-      internal::Run(options, options.params, initial, y, 1, [&](size_t t, double yhat, double) {
-        fitted[t] = yhat;
-        const double e = y[t] - yhat;
-        sse += e * e;
-      });
-  result.sse = sse;
-  return result;
+  return SmoothOwned(options, initial, y);
 }
 
 std::vector<double> ForecastFrom(const HoltWintersOptions& options, const FinalState& state,
                                  int horizon) {
   std::vector<double> out;
   if (horizon <= 0) return out;
-  out.reserve(static_cast<size_t>(horizon));
+  out.resize(static_cast<size_t>(horizon));
   const double phi = options.Phi();
   const int m = options.SeasonLength();
+  const double level = state.level;
+  const double trend = state.trend;
+  const Trend trend_kind = options.trend;
+  const Seasonal seasonal_kind = options.seasonal;
+  const double* seasonal = options.HasSeasonal() ? state.seasonal.data() : nullptr;
   double phi_h = 0.0;
   double phi_power = 1.0;
+  int phase = 0;  // (h - 1) mod m
   for (int h = 1; h <= horizon; ++h) {
     phi_power *= phi;
     phi_h += phi_power;
-    double value = state.level;
-    if (options.trend == Trend::kAdditive) {
-      value = state.level + phi_h * state.trend;
-    } else if (options.trend == Trend::kMultiplicative) {
-      value = state.level * std::pow(state.trend, phi_h);
+    double value = level;
+    if (trend_kind == Trend::kAdditive) {
+      value = level + phi_h * trend;
+    } else if (trend_kind == Trend::kMultiplicative) {
+      value = level * std::pow(trend, phi_h);
     }
-    if (options.HasSeasonal()) {
-      const double s = state.seasonal[static_cast<size_t>((h - 1) % m)];
-      value = options.seasonal == Seasonal::kAdditive ? value + s : value * s;
+    if (seasonal != nullptr) {
+      const double s = seasonal[phase];
+      value = seasonal_kind == Seasonal::kAdditive ? value + s : value * s;
+      if (++phase == m) phase = 0;
     }
-    out.push_back(value);
+    out[static_cast<size_t>(h - 1)] = value;
   }
   return out;
 }
@@ -254,7 +320,7 @@ Result<HoltWintersResult> RunHoltWinters(const HoltWintersOptions& options,
       break;
     }
   }
-  HoltWintersResult result = Smooth(options, initial, y);
+  HoltWintersResult result = SmoothOwned(options, std::move(initial), y);
   if (!std::isfinite(result.sse)) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "the recursion diverged (non-finite predictions); check the parameters and "

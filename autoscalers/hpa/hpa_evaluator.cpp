@@ -7,16 +7,6 @@
 namespace cpa::hpa {
 namespace {
 
-void SetCondition(std::vector<Condition>& conditions, Condition c) {
-  for (auto& existing : conditions) {
-    if (existing.type == c.type) {
-      existing = std::move(c);
-      return;
-    }
-  }
-  conditions.push_back(std::move(c));
-}
-
 std::string CurrentText(const MetricProposal& m) {
   if (m.current_utilization) return std::to_string(*m.current_utilization);
   if (m.current_average_value) return Quantity::FromMilli(*m.current_average_value).ToString();
@@ -144,56 +134,68 @@ JsonDocument DecisionToJson(const HpaDecision& d, const HpaOptions& options) {
   return doc;
 }
 
+void SetCondition(std::vector<Condition>& conditions, Condition c) {
+  for (auto& existing : conditions) {
+    if (existing.type == c.type) {
+      existing = std::move(c);
+      return;
+    }
+  }
+  conditions.push_back(std::move(c));
+}
+
 HpaEvaluator::HpaEvaluator(HpaOptions options, std::unique_ptr<HpaHistory> history)
     : options_(std::move(options)), history_(std::move(history)), plan_(PlanOf(options_)) {}
 
 Result<engine::EvaluatorOutput> HpaEvaluator::Evaluate(const engine::EvaluatorInput& input) {
   auto d = EvaluateHpa(options_, input.target, input.metrics, input.now, *history_, input.record);
   if (!d) return std::unexpected(d.error());
+  return ToEvaluatorOutput(*d, std::make_shared<JsonDocument>(DecisionToJson(*d, options_)), input,
+                           *history_, "hpa");
+}
+
+engine::EvaluatorOutput ToEvaluatorOutput(const HpaDecision& d, std::shared_ptr<JsonDocument> audit,
+                                          const engine::EvaluatorInput& input, HpaHistory& history,
+                                          std::string_view name) {
   engine::EvaluatorOutput out;
-  out.evaluation.target_replicas = d->recommendation;
-  out.decision.current_replicas = d->current_replicas;
-  out.decision.evaluated_replicas = d->recommendation;
-  out.decision.target_replicas = d->desired_replicas;
-  out.decision.disabled = d->disabled;
-  if (d->proposal) {
-    for (const auto& m : d->proposal->metrics) {
+  out.evaluation.target_replicas = d.recommendation;
+  out.decision.current_replicas = d.current_replicas;
+  out.decision.evaluated_replicas = d.recommendation;
+  out.decision.target_replicas = d.desired_replicas;
+  out.decision.disabled = d.disabled;
+  if (d.proposal) {
+    for (const auto& m : d.proposal->metrics) {
       if (m.replicas) out.metrics.push_back({m.name, CurrentText(m)});
     }
-    if (d->proposal->replicas < 0) LogNoDecision("hpa", *d->proposal, input.metrics, d->reason);
+    if (d.proposal->replicas < 0) LogNoDecision(name, *d.proposal, input.metrics, d.reason);
   }
-  auto audit = std::make_shared<JsonDocument>(DecisionToJson(*d, options_));
   if (input.record) {
-    if (auto s = history_->AddAudit(input.now, ToJson(*audit)); !s) {
-      log::Warning("hpa: could not record the decision's audit: {}", s.error().message);
+    if (auto s = history.AddAudit(input.now, ToJson(*audit)); !s) {
+      log::Warning("{}: could not record the decision's audit: {}", name, s.error().message);
     }
   }
   out.audit = std::move(audit);
   return out;
 }
 
-void HpaEvaluator::Scaled(TimePoint at, int from, int to) {
+void RecordScaleEvent(HpaHistory& history, TimePoint at, int from, int to, std::string_view name) {
   if (from == to) return;
-  if (auto s = history_->AddScaleEvent(at, to - from); !s) {
-    log::Warning("hpa: could not record the scale event ({} -> {}): {}", from, to,
+  if (auto s = history.AddScaleEvent(at, to - from); !s) {
+    log::Warning("{}: could not record the scale event ({} -> {}): {}", name, from, to,
                  s.error().message);
   }
+}
+
+void HpaEvaluator::Scaled(TimePoint at, int from, int to) {
+  RecordScaleEvent(*history_, at, from, to, "hpa");
 }
 
 Result<std::unique_ptr<engine::Evaluator>> HpaEvaluator::Create(
     const config::MethodConfig& config, const engine::EvaluatorFactoryContext& context) {
   auto options = LoadHpaOptions(config.options_json, "evaluate.hpa", context.config);
   if (!options) return std::unexpected(options.error());
-  std::unique_ptr<HpaHistory> history;
-  if (context.seed != nullptr) {
-    history = std::make_unique<InMemoryHpaHistory>(*context.seed);
-  } else if (context.store != nullptr) {
-    history = std::make_unique<StoreHpaHistory>(*context.store, context.autoscaler_id);
-  } else {
-    history = std::make_unique<InMemoryHpaHistory>();
-  }
   return std::unique_ptr<engine::Evaluator>(
-      std::make_unique<HpaEvaluator>(std::move(*options), std::move(history)));
+      std::make_unique<HpaEvaluator>(std::move(*options), OpenHpaHistory(context)));
 }
 
 Status RegisterHpaMethodType() {

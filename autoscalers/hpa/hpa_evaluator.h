@@ -39,6 +39,19 @@ Result<HpaDecision> EvaluateHpa(const HpaOptions& options, const engine::TargetS
                                 HpaHistory& history, bool record);
 // The audit document of a decision (the `cpa evaluate` output and the API's "audit").
 JsonDocument DecisionToJson(const HpaDecision& decision, const HpaOptions& options);
+// Sets `c`, replacing a condition of the same type.
+void SetCondition(std::vector<Condition>& conditions, Condition c);
+
+// Shared by the evaluators built on the HPA (`hpa`, `phpa`; `name` prefixes their log lines):
+// the engine's view of a decision (evaluation, decision, each metric's current value) with
+// `audit`, which is also added to the history when the run records.
+engine::EvaluatorOutput ToEvaluatorOutput(const HpaDecision& decision,
+                                          std::shared_ptr<JsonDocument> audit,
+                                          const engine::EvaluatorInput& input, HpaHistory& history,
+                                          std::string_view name);
+// An applied scale from `from` to `to` as a scale event of the history (a failure is logged:
+// the scale has happened).
+void RecordScaleEvent(HpaHistory& history, TimePoint at, int from, int to, std::string_view name);
 
 class HpaEvaluator final : public engine::Evaluator {
  public:

@@ -143,4 +143,14 @@ Status StoreHpaHistory::AddAudit(TimePoint at, const std::string& json) {
   return Write(at, "audit", json);
 }
 
+std::unique_ptr<HpaHistory> OpenHpaHistory(const engine::EvaluatorFactoryContext& context,
+                                           std::string resource) {
+  if (context.seed != nullptr) return std::make_unique<InMemoryHpaHistory>(*context.seed);
+  if (context.store != nullptr) {
+    return std::make_unique<StoreHpaHistory>(*context.store, context.autoscaler_id,
+                                             std::move(resource));
+  }
+  return std::make_unique<InMemoryHpaHistory>();
+}
+
 }  // namespace cpa::hpa

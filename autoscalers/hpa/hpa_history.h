@@ -8,6 +8,7 @@
 // forgets them. Times are stored at millisecond resolution. Implementations are thread-safe.
 #pragma once
 
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -80,5 +81,10 @@ class StoreHpaHistory final : public HpaHistory {
   std::mutex mu_;
   bool has_recommendations_ = false;  // cached once true
 };
+
+// The history an evaluator keeps: the snapshot's (`cpa evaluate`, in memory, never written
+// back), else the store's under series group `resource`, else memory.
+std::unique_ptr<HpaHistory> OpenHpaHistory(const engine::EvaluatorFactoryContext& context,
+                                           std::string resource = "hpa");
 
 }  // namespace cpa::hpa

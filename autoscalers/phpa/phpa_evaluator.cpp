@@ -12,23 +12,6 @@
 namespace cpa::phpa {
 namespace {
 
-void SetCondition(std::vector<hpa::Condition>& conditions, hpa::Condition c) {
-  for (auto& existing : conditions) {
-    if (existing.type == c.type) {
-      existing = std::move(c);
-      return;
-    }
-  }
-  conditions.push_back(std::move(c));
-}
-
-std::string CurrentText(const hpa::MetricProposal& m) {
-  if (m.current_utilization) return std::to_string(*m.current_utilization);
-  if (m.current_average_value) return Quantity::FromMilli(*m.current_average_value).ToString();
-  if (m.current_value) return Quantity::FromMilli(*m.current_value).ToString();
-  return "";
-}
-
 // The load in replicas: the largest usage ratio x the pods it was measured over (ready pods for
 // pod metrics, the observed replicas for per-pod Object/External targets or when the ratio was
 // within tolerance) over the valid metrics — the HPA's need before rounding and tolerance; the
@@ -89,14 +72,15 @@ Result<PhpaDecision> EvaluatePhpa(const PhpaEvaluatorOptions& options, Predictor
   d.desired_replicas = current;
   auto first = hpa::EnsureInitialRecommendation(history, current, now, record);
   if (!first) return std::unexpected(first.error());
-  SetCondition(d.conditions, {"AbleToScale", "True", "SucceededGetScale",
-                              "the HPA controller was able to get the target's current scale"});
+  hpa::SetCondition(d.conditions,
+                    {"AbleToScale", "True", "SucceededGetScale",
+                     "the HPA controller was able to get the target's current scale"});
   if (auto range = hpa::CheckCurrentReplicas(current, options.hpa)) {
     d.desired_replicas = range->disabled ? current : range->desired_replicas;
     d.disabled = range->disabled;
     d.reason = range->disabled ? "scaling is disabled since the replica count of the target is zero"
                                : range->reason;
-    if (range->scaling_active) SetCondition(d.conditions, *range->scaling_active);
+    if (range->scaling_active) hpa::SetCondition(d.conditions, *range->scaling_active);
     d.recommendation = d.desired_replicas;
     return out;
   }
@@ -108,7 +92,7 @@ Result<PhpaDecision> EvaluatePhpa(const PhpaEvaluatorOptions& options, Predictor
   in.tolerances = hpa::TolerancesOf(options.hpa);
   in.now = now;
   d.proposal = hpa::ComputeProposal(in);
-  SetCondition(d.conditions, d.proposal->scaling_active);
+  hpa::SetCondition(d.conditions, d.proposal->scaling_active);
   if (d.proposal->replicas < 0) {
     d.reason = "FailedComputeMetricsReplicas: " + d.proposal->error;
     d.recommendation = current;
@@ -144,8 +128,8 @@ Result<PhpaDecision> EvaluatePhpa(const PhpaEvaluatorOptions& options, Predictor
   if (!normalized) return std::unexpected(normalized.error());
   d.normalization = *normalized;
   d.desired_replicas = normalized->desired_replicas;
-  SetCondition(d.conditions, normalized->able_to_scale);
-  SetCondition(d.conditions, normalized->scaling_limited);
+  hpa::SetCondition(d.conditions, normalized->able_to_scale);
+  hpa::SetCondition(d.conditions, normalized->scaling_limited);
   return out;
 }
 
@@ -172,51 +156,30 @@ Result<engine::EvaluatorOutput> PhpaEvaluator::Evaluate(const engine::EvaluatorI
   auto d = EvaluatePhpa(options_, *predictor_, input.target, input.metrics, input.now, *history_,
                         input.record);
   if (!d) return std::unexpected(d.error());
-  engine::EvaluatorOutput out;
-  out.evaluation.target_replicas = d->hpa.recommendation;
-  out.decision.current_replicas = d->hpa.current_replicas;
-  out.decision.evaluated_replicas = d->hpa.recommendation;
-  out.decision.target_replicas = d->hpa.desired_replicas;
-  out.decision.disabled = d->hpa.disabled;
-  if (d->hpa.proposal) {
-    for (const auto& m : d->hpa.proposal->metrics) {
-      if (m.replicas) out.metrics.push_back({m.name, CurrentText(m)});
-    }
-    if (d->hpa.proposal->replicas < 0) {
-      hpa::LogNoDecision("phpa", *d->hpa.proposal, input.metrics, d->hpa.reason);
-    }
-  }
-  if (d->audit) log::V(1, "phpa: {}", AuditSummary(*d->audit));
-  auto audit = std::make_shared<JsonDocument>(PhpaDecisionToJson(*d, options_));
-  if (input.record) {
-    if (auto s = history_->AddAudit(input.now, ToJson(*audit)); !s) {
-      log::Warning("phpa: could not record the decision's audit: {}", s.error().message);
+  auto out = hpa::ToEvaluatorOutput(
+      d->hpa, std::make_shared<JsonDocument>(PhpaDecisionToJson(*d, options_)), input, *history_,
+      "phpa");
+  if (d->audit) {
+    log::V(1, "phpa: {}", AuditSummary(*d->audit));
+    // Each model's raw forecast goes to the store's predictions series (`cpa history show
+    // --kind predictions --model NAME`, the REST API's evaluations); abstaining models have none.
+    for (const auto& m : d->audit->models) {
+      if (m.prediction && std::isfinite(*m.prediction)) {
+        out.evaluation.predictions[m.name] = *m.prediction;
+      }
     }
   }
-  out.audit = std::move(audit);
   return out;
 }
 
 void PhpaEvaluator::Scaled(TimePoint at, int from, int to) {
-  if (from == to) return;
-  if (auto s = history_->AddScaleEvent(at, to - from); !s) {
-    log::Warning("phpa: could not record the scale event ({} -> {}): {}", from, to,
-                 s.error().message);
-  }
+  hpa::RecordScaleEvent(*history_, at, from, to, "phpa");
 }
 
 Result<std::unique_ptr<engine::Evaluator>> PhpaEvaluator::Create(
     const config::MethodConfig& config, const engine::EvaluatorFactoryContext& context) {
   auto options = LoadPhpaEvaluatorOptions(config.options_json, "evaluate.phpa", context.config);
   if (!options) return std::unexpected(options.error());
-  std::unique_ptr<hpa::HpaHistory> history;
-  if (context.seed != nullptr) {
-    history = std::make_unique<hpa::InMemoryHpaHistory>(*context.seed);
-  } else if (context.store != nullptr) {
-    history = std::make_unique<hpa::StoreHpaHistory>(*context.store, context.autoscaler_id, "phpa");
-  } else {
-    history = std::make_unique<hpa::InMemoryHpaHistory>();
-  }
   PredictorOptions p;
   p.phpa = options->phpa;
   p.interval_ms = context.config.interval_ms;
@@ -226,7 +189,7 @@ Result<std::unique_ptr<engine::Evaluator>> PhpaEvaluator::Create(
   auto predictor = Predictor::Create(std::move(p));
   if (!predictor) return std::unexpected(predictor.error());
   return std::unique_ptr<engine::Evaluator>(std::make_unique<PhpaEvaluator>(
-      std::move(*options), std::move(*predictor), std::move(history)));
+      std::move(*options), std::move(*predictor), hpa::OpenHpaHistory(context, "phpa")));
 }
 
 Status RegisterPhpaMethodType() {

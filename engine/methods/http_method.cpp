@@ -3,6 +3,8 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <atomic>
+#include <optional>
 
 #include <fmt/ranges.h>
 
@@ -114,13 +116,35 @@ Result<std::string> HttpMethod::Call(std::string_view input, std::stop_token sto
     response_body.append(data, length);
     return true;
   };
-  auto result = client->send(req);
+  // httplib's timeouts are per read and per write; the watchdog bounds the whole call by the
+  // method's timeout (a server trickling its reply cannot hold the run), and a stop request
+  // (shutdown, --grace over) ends it at once. Either way the connection is shut down.
+  std::atomic<bool> expired{false};
+  httplib::Client* raw = client.get();
+  const uint64_t watch = watchdog_.Arm(
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms_), [raw, &expired] {
+        expired.store(true);
+        raw->stop();
+      });
+  std::optional<httplib::Result> result;
+  {
+    std::stop_callback on_stop(stop, [raw] { raw->stop(); });
+    result.emplace(client->send(req));
+  }
+  watchdog_.Disarm(watch);
+  if (expired.load()) {
+    return MakeErrorF(ErrorCode::kDeadlineExceeded, "{}: {} {}: no complete reply within {} ms",
+                      name_, config_.method, config_.url, timeout_ms_);
+  }
+  if (stop.stop_requested()) {
+    return MakeErrorF(ErrorCode::kDeadlineExceeded, "{}: cancelled", name_);
+  }
   if (too_large) {
     return MakeErrorF(ErrorCode::kInvalidArgument, "{}: response exceeded the limit of {} bytes",
                       name_, kMaxMethodOutputBytes);
   }
-  if (!result) {
-    auto err = result.error();
+  if (!*result) {
+    auto err = result->error();
     // The connection is in an unknown state: drop it rather than return it to the pool.
     ErrorCode code = (err == httplib::Error::Read || err == httplib::Error::Write ||
                       err == httplib::Error::ConnectionTimeout)
@@ -132,7 +156,7 @@ Result<std::string> HttpMethod::Call(std::string_view input, std::stop_token sto
         kube::DescribeHttpError(err, config_.ca_cert ? "the CA in " + *config_.ca_cert
                                                      : std::string("the system's trusted CAs")));
   }
-  int status = result->status;
+  int status = (*result)->status;
   Release(std::move(client));
   const auto& codes = config_.success_codes;
   if (std::find(codes.begin(), codes.end(), status) == codes.end()) {

@@ -3,7 +3,8 @@
 // parameterMode query sends the input as `?value=<url-encoded JSON>`; body sends it as the
 // request body with Content-Type application/json. A status outside successCodes is an error
 // quoting the body. Connections are kept alive and reused through a small pool; a connection is
-// always returned to the pool or dropped, never leaked. Thread-safe.
+// always returned to the pool or dropped, never leaked. The method's timeout bounds the whole call
+// (connect, send, and the complete reply), and a stop request ends it at once. Thread-safe.
 #pragma once
 
 #include <memory>
@@ -12,6 +13,7 @@
 
 #include "engine/config/config.h"
 #include "engine/methods/method.h"
+#include "kube/deadline_watchdog.h"
 
 namespace httplib {
 class Client;
@@ -39,6 +41,7 @@ class HttpMethod final : public Method {
   std::string path_;  // path and any query of the URL
   std::mutex mu_;
   std::vector<std::unique_ptr<httplib::Client>> idle_;
+  kube::DeadlineWatchdog watchdog_;
 };
 
 }  // namespace cpa::engine

@@ -35,7 +35,7 @@ Result<Evaluation> EvaluateStage::ParseEvaluation(std::string_view output) {
   if (!n) return bad("targetReplicas is not a whole number");
   if (*n < 0) return bad("targetReplicas is negative");
   if (*n > std::numeric_limits<int>::max()) return bad("targetReplicas is too large");
-  return Evaluation{static_cast<int>(*n)};
+  return Evaluation{static_cast<int>(*n), {}};
 }
 
 std::expected<Evaluation, StageError> EvaluateStage::Run(const TargetState& target,

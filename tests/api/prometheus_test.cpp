@@ -77,7 +77,7 @@ TEST(ApiMetricsRegistry, RecordsRunsFailuresAndReplicas) {
   ManualClock clock(FromUnixMillis(1'700'000'000'000));
   MetricsRegistry m(clock);
   engine::RunResult ok;
-  ok.evaluation = engine::Evaluation{7};
+  ok.evaluation = engine::Evaluation{7, {}};
   ok.decision = engine::ScaleDecision{2, 7, 5, false, true};
   m.RecordRun("default/web", engine::RunType::kScaler, ok, Seconds(0.2));
   engine::RunResult dry = ok;

@@ -116,6 +116,58 @@ TEST(EngineHttpMethod, SlowServerTimesOut) {
   EXPECT_EQ(out.error().code, ErrorCode::kDeadlineExceeded) << out.error().message;
 }
 
+// The timeout bounds the whole call, not each read: a server that trickles its reply one byte
+// every 100 ms (each read well within the timeout) for 3 s is cut off at the 300 ms timeout.
+TEST(EngineHttpMethod, TricklingServerIsCutOffAtTheTimeout) {
+  auto server = std::make_unique<httplib::Server>();
+  server->Get("/trickle", [](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider("text/plain", [](size_t offset, httplib::DataSink& sink) {
+      if (offset >= 30) {
+        sink.done();
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      return sink.write("7", 1);
+    });
+  });
+  TestServer ts(std::move(server));
+  auto m = HttpMethod::Create(Http(fmt::format("http://127.0.0.1:{}/trickle", ts.port())), 300,
+                              "metric");
+  ASSERT_TRUE(m);
+  const auto start = std::chrono::steady_clock::now();
+  auto out = (*m)->Call("{}", {});
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(out) << "the whole 3 s reply was read: " << *out;
+  EXPECT_EQ(out.error().code, ErrorCode::kDeadlineExceeded) << out.error().message;
+  EXPECT_NE(out.error().message.find("within 300 ms"), std::string::npos) << out.error().message;
+  EXPECT_LT(took, std::chrono::milliseconds(2000));
+}
+
+// A stop request (shutdown, the --grace period over) ends a call in flight at once.
+TEST(EngineHttpMethod, StopRequestEndsTheCallInFlight) {
+  auto server = std::make_unique<httplib::Server>();
+  server->Get("/slow", [](const httplib::Request&, httplib::Response& res) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    res.set_content("late", "text/plain");
+  });
+  TestServer ts(std::move(server));
+  auto m =
+      HttpMethod::Create(Http(fmt::format("http://127.0.0.1:{}/slow", ts.port())), 60000, "metric");
+  ASSERT_TRUE(m);
+  std::stop_source stop;
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    stop.request_stop();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  auto out = (*m)->Call("{}", stop.get_token());
+  const auto took = std::chrono::steady_clock::now() - start;
+  stopper.join();
+  ASSERT_FALSE(out);
+  EXPECT_NE(out.error().message.find("cancelled"), std::string::npos) << out.error().message;
+  EXPECT_LT(took, std::chrono::milliseconds(2000));
+}
+
 TEST(EngineHttpMethod, ConnectionRefusedIsRetryable) {
   int port = 0;
   {

@@ -1,11 +1,16 @@
 #include "models/holt_winters.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <span>
+#include <string>
 #include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "models/smoothing_kernel.h"
 
 namespace cpa::models {
 namespace {
@@ -49,6 +54,77 @@ TEST(HoltWinters, FrozenStatesForecastTheKnownPatternAtEveryHorizon) {
   }
   for (int t = 0; t < 10; ++t) {
     EXPECT_DOUBLE_EQ(r->fitted[t], 10.0 + 0.5 * (t + 1) + (t % m)) << "t=" << t;
+  }
+}
+
+// Smooth runs the linear models (no multiplicative part) through its own loop
+// (internal::SmoothLinearKernel); it must give bit for bit what the general one-step recursion
+// (internal::Run) gives, for every trend/seasonal/damping combination, odd and even seasons,
+// series shorter than a season and longer than several, and advancing the final state by pieces
+// must equal one pass (autoscalers/phpa/model_runner relies on it).
+TEST(HoltWinters, LinearSmoothingEqualsTheGeneralRecursionBitForBit) {
+  struct Case {
+    Trend trend;
+    bool damped;
+    models::Seasonal seasonal;
+  };
+  const Case cases[] = {
+      {Trend::kNone, false, Seasonal::kNone},         {Trend::kNone, false, Seasonal::kAdditive},
+      {Trend::kAdditive, false, Seasonal::kNone},     {Trend::kAdditive, true, Seasonal::kNone},
+      {Trend::kAdditive, false, Seasonal::kAdditive}, {Trend::kAdditive, true, Seasonal::kAdditive},
+  };
+  for (const Case& c : cases) {
+    for (const int m : {2, 3, 7, 12, 5760}) {
+      for (const int n : {1, 2, m, m + 1, 5 * m + 3, 23040}) {
+        if (c.seasonal == Seasonal::kNone && m != 5760) continue;  // m is unused then
+        if (n > 1000 && m < 5760) continue;
+        HoltWintersOptions o;
+        o.trend = c.trend;
+        o.damped = c.damped;
+        o.seasonal = c.seasonal;
+        o.season_length = m;
+        o.params = {0.35, 0.15, 0.25, 0.9};
+        InitialState init;
+        init.level = 100.0;
+        init.trend = c.trend == Trend::kNone ? 0.0 : 0.3;
+        if (c.seasonal != Seasonal::kNone) {
+          for (int j = 0; j < m; ++j) init.seasonal.push_back(10.0 * std::sin(2.0 * M_PI * j / m));
+        }
+        const std::vector<double> y = Seasonal(n, m, 100.0, 0.2);
+        const std::string what = "trend " + std::string(TrendName(c.trend)) +
+                                 (c.damped ? " damped" : "") + " seasonal " +
+                                 std::string(SeasonalName(c.seasonal)) + " m=" + std::to_string(m) +
+                                 " n=" + std::to_string(n);
+        const HoltWintersResult fast = Smooth(o, init, y);
+        std::vector<double> fitted(y.size());
+        double sse = 0.0;
+        const FinalState slow =
+            internal::Run(o, o.params, init, y, 1, [&](size_t t, double yhat, double) {
+              fitted[t] = yhat;
+              const double e = y[t] - yhat;
+              sse += e * e;
+            });
+        EXPECT_EQ(fast.fitted, fitted) << what;
+        EXPECT_EQ(fast.sse, sse) << what;
+        EXPECT_EQ(fast.final_state.level, slow.level) << what;
+        EXPECT_EQ(fast.final_state.trend, slow.trend) << what;
+        EXPECT_EQ(fast.final_state.seasonal, slow.seasonal) << what;
+        EXPECT_EQ(fast.initial.seasonal, init.seasonal) << what;
+        // The same series in three pieces, each starting from the previous piece's final state.
+        const size_t cut1 = y.size() / 3;
+        const size_t cut2 = cut1 + (y.size() - cut1) / 2 + 1;
+        FinalState state{init.level, init.trend, init.seasonal};
+        size_t from = 0;
+        for (const size_t to : {cut1, std::min(cut2, y.size()), y.size()}) {
+          const InitialState start{state.level, state.trend, state.seasonal};
+          state = Smooth(o, start, std::span<const double>(y).subspan(from, to - from)).final_state;
+          from = to;
+        }
+        EXPECT_EQ(state.level, slow.level) << what;
+        EXPECT_EQ(state.trend, slow.trend) << what;
+        EXPECT_EQ(state.seasonal, slow.seasonal) << what;
+      }
+    }
   }
 }
 

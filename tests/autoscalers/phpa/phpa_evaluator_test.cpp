@@ -206,6 +206,34 @@ TEST_F(PhpaEvaluatorTest, RestartKeepsTheHistory) {
   EXPECT_EQ(first.history_points, last.history_points + 1);
 }
 
+// Each model's forecast is stored with the run's evaluation (the predictions series of `cpa
+// history show --kind predictions`); a warming-up model stores none.
+TEST_F(PhpaEvaluatorTest, PredictionsAreStoredWithTheEvaluation) {
+  auto autoscaler = NewAutoscaler(Config());
+  ASSERT_TRUE(autoscaler);
+  const int runs = 2 * kRunsPerDay + 3;
+  for (int run = 0; run < runs; ++run) RunAt(*autoscaler, run);
+  auto rows = store_->Evaluations("default/web", {});
+  ASSERT_TRUE(rows) << rows.error().ToString();
+  ASSERT_EQ(rows->size(), static_cast<size_t>(runs));
+  EXPECT_TRUE(rows->front().evaluation.predictions.empty());  // warming up
+  const auto& last = rows->back().evaluation;
+  ASSERT_EQ(last.predictions.count("daily"), 1u);
+  // The stored value is the forecast the audit reports, and it rounds up to the model's vote.
+  clock_.Set(kStart + std::chrono::milliseconds(kIntervalMs * runs));
+  server_->SetExternalMetric("default", "demand", {}, fmt::format("{}", Demand(runs)));
+  auto result = autoscaler->Run(engine::RunType::kScaler);
+  ASSERT_TRUE(result) << result.error().ToString();
+  const JsonValue& model = (*result->audit)["phpa"]["models"][0];
+  auto stored = store_->Evaluations("default/web", {.window = store::Window::All(), .last = 1});
+  ASSERT_TRUE(stored);
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_DOUBLE_EQ(stored->front().evaluation.predictions.at("daily"),
+                   model["prediction"].GetDouble());
+  EXPECT_EQ(model["replicas"].GetInt(),
+            static_cast<int>(std::ceil(model["prediction"].GetDouble())));
+}
+
 // A tuning hook that answers garbage: an error in the audit, and the configured values are used.
 TEST_F(PhpaEvaluatorTest, BadTuningHookReplyFallsBackToConfiguredValues) {
   httplib::Server hook;
