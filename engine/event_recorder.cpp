@@ -137,12 +137,24 @@ void EventRecorder::Emit(const config::ScaleTargetRef& target, const std::string
                           options_.reporting_instance.empty() ? "cpa" : options_.reporting_instance,
                           FormatRfc3339(now, Rfc3339Precision::kMicros));
   if (!created) {
-    log::Warning("could not record event {} on {}: {}", event.reason, object_key,
-                 created.error().message);
+    bool repeated = false;
+    {
+      std::lock_guard lock(mu_);
+      repeated = created.error().message == last_error_;
+      last_error_ = created.error().message;
+    }
+    if (repeated) {
+      log::V(1, "could not record event {} on {}: {}", event.reason, object_key,
+             created.error().message);
+    } else {
+      log::Warning("could not record event {} on {}: {}", event.reason, object_key,
+                   created.error().message);
+    }
     return;
   }
   const JsonValue* meta = FindMember(*created, "metadata");
   std::lock_guard lock(mu_);
+  last_error_.clear();
   ++created_;
   if (event_names_.size() >= options_.correlator.max_keys) event_names_.clear();
   if (meta != nullptr) event_names_[outcome.dedup_key] = StringMember(*meta, "name");

@@ -9,7 +9,9 @@
 //     created again: the existing Event's series.count and series.lastObservedTime are patched.
 // EventCorrelator is the pure decision (its times only need to be ordered; EventRecorder gives it
 // the Clock's monotonic reading, the Events carry wall-clock times); EventRecorder applies it over
-// a kube::Client. Both are thread-safe. Delivery errors are logged, never returned to the run.
+// a kube::Client. Both are thread-safe. Delivery errors are logged, never returned to the run: a
+// warning for an error, the same error again at verbosity 1 until a delivery succeeds (an API
+// server that is down is the run's error already; its events must not double the log).
 #pragma once
 
 #include <chrono>
@@ -98,6 +100,7 @@ class EventRecorder final : public EventSink {
   std::unordered_map<std::string, std::string> event_names_;  // dedup key -> Event name
   std::unordered_map<std::string, std::string> uids_;         // object key -> target uid
   int created_ = 0, patched_ = 0, dropped_ = 0;
+  std::string last_error_;  // the delivery error last logged as a warning
 };
 
 }  // namespace cpa::engine

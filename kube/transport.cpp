@@ -367,7 +367,11 @@ Result<HttpResponse> Transport::Send(const HttpRequest& request) {
     });
     auto result = client->send(req);
     watchdog_->Disarm(watch);
-    if (expired.load()) return deadline_error();  // the connection was shut down: not pooled
+    // The connection was shut down: not pooled. httplib's own read timeout (set to the same
+    // deadline) may fire first and report a generic read error: one deadline, one message.
+    if (expired.load() || (!result && std::chrono::steady_clock::now() >= deadline)) {
+      return deadline_error();
+    }
     if (too_large) {
       return MakeErrorF(ErrorCode::kUnavailable, "{} {}{}: response larger than {} bytes",
                         request.method, config_.server, request.path, kMaxResponseBytes);

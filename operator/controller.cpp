@@ -132,6 +132,9 @@ void Controller::StartInformers(std::stop_token stop) {
     kube::Reflector::Handler h;
     if (k.custom) {
       h.on_replace = [this, self](std::vector<JsonDocument>&& items, const std::string&) {
+        if (ClearLogged("informer " + self->kind)) {
+          log::Info("operator: {} informer: listing works again", self->kind);
+        }
         std::map<std::string, std::string> known;
         for (const auto& item : items) known.emplace(KeyOf(item), Fingerprint(item));
         {
@@ -164,6 +167,9 @@ void Controller::StartInformers(std::stop_token stop) {
       };
     } else {
       h.on_replace = [this, self](std::vector<JsonDocument>&& items, const std::string&) {
+        if (ClearLogged("informer " + self->kind)) {
+          log::Info("operator: {} informer: listing works again", self->kind);
+        }
         self->lists.fetch_add(1);
         self->synced.store(true);
         for (const auto& item : items) EnqueueOwner(item);
@@ -172,7 +178,14 @@ void Controller::StartInformers(std::stop_token stop) {
     }
     h.on_error = [this, self](const Error& error) {
       informer_errors_.fetch_add(1);
-      log::Warning("operator: {} informer: {} (retrying)", self->kind, error.message);
+      if (error.code == ErrorCode::kGone) {  // an expired watch: re-listed at once, routine
+        log::V(1, "operator: {} informer: {} (listing again)", self->kind, error.message);
+      } else if (FirstLog("informer " + self->kind, error.message)) {
+        log::Warning("operator: {} informer: {} (retrying with backoff)", self->kind,
+                     error.message);
+      } else {
+        log::V(1, "operator: {} informer: {} (retrying with backoff)", self->kind, error.message);
+      }
     };
     informer->reflector = std::make_unique<kube::Reflector>(client_, ro, std::move(h), clock_);
     informers_.push_back(std::move(informer));
@@ -187,6 +200,20 @@ void Controller::StartInformers(std::stop_token stop) {
       }
     });
   }
+}
+
+bool Controller::FirstLog(const std::string& key, const std::string& message) {
+  std::lock_guard lock(log_mu_);
+  auto [it, inserted] = logged_.try_emplace(key, message);
+  if (inserted) return true;
+  if (it->second == message) return false;
+  it->second = message;
+  return true;
+}
+
+bool Controller::ClearLogged(const std::string& key) {
+  std::lock_guard lock(log_mu_);
+  return logged_.erase(key) > 0;
 }
 
 Result<bool> Controller::TryLead() {
@@ -222,11 +249,22 @@ void Controller::Worker(std::stop_token stop) {
     std::string name = slash == std::string::npos ? "" : key->substr(slash + 1);
     auto result = reconciler_.Reconcile(ns, name);
     if (!result) {
-      log::Warning(
-          "operator: reconcile {}: {} (retry in {} ms)", *key, result.error().ToString(),
-          std::chrono::duration_cast<std::chrono::milliseconds>(queue_.NextBackoff(*key)).count());
+      const std::string message = result.error().ToString();
+      const auto retry_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(queue_.NextBackoff(*key)).count();
+      if (FirstLog("reconcile " + *key, message)) {
+        log::Warning("operator: reconcile {}: {} (retrying with backoff; next in {} ms)", *key,
+                     message, retry_ms);
+      } else {
+        log::V(1, "operator: reconcile {}: {} (retry {} in {} ms)", *key, message,
+               queue_.Failures(*key) + 1, retry_ms);
+      }
       queue_.AddRateLimited(*key);
     } else {
+      if (ClearLogged("reconcile " + *key)) {
+        log::Info("operator: reconcile {} succeeded after {} failed attempt(s)", *key,
+                  queue_.Failures(*key));
+      }
       queue_.Forget(*key);
       for (const auto& action : result->actions) log::Info("operator: {}: {}", *key, action);
       if (result->outcome == ReconcileResult::Outcome::kRequeue) {
@@ -269,8 +307,16 @@ Status Controller::Run(std::stop_token outer) {
   if (options_.leader_election) {
     while (!stop.stop_requested()) {
       auto led = TryLead();
-      if (!led) log::Warning("operator: leader election: {}", led.error().message);
+      if (!led) {
+        if (FirstLog("lease", led.error().message)) {
+          log::Warning("operator: leader election: {} (retrying every {} s)", led.error().message,
+                       options_.retry_period.count());
+        } else {
+          log::V(1, "operator: leader election: {}", led.error().message);
+        }
+      }
       if (led && *led) {
+        ClearLogged("lease");
         last_renew = clock_.Now();
         leader_.store(true);
         log::Info("operator: {} is the leader (lease {}/{})", options_.identity,
@@ -294,8 +340,18 @@ Status Controller::Run(std::stop_token outer) {
       if (!options_.leader_election) continue;
       auto led = TryLead();
       if (led && *led) {
+        if (ClearLogged("lease")) log::Info("operator: lease renewed again");
         last_renew = clock_.Now();
-      } else if (clock_.Now() - last_renew >= options_.lease_duration) {
+      } else {
+        const std::string why = led ? "the lease is held by another identity" : led.error().message;
+        if (FirstLog("lease", why)) {
+          log::Warning(
+              "operator: cannot renew lease {}/{}: {} (leadership ends {} s after the "
+              "last renewal)",
+              options_.lease_namespace, options_.lease_name, why, options_.lease_duration.count());
+        }
+      }
+      if (!(led && *led) && clock_.Now() - last_renew >= options_.lease_duration) {
         leader_.store(false);
         result = MakeErrorF(
             ErrorCode::kUnavailable, "lost leadership of lease {}/{}: not renewed for {}s",

@@ -2,12 +2,13 @@
 // 410 Gone) on the CRs and on the children carrying the owned-by label feed namespace/name keys
 // into a WorkQueue (a CR change that leaves its spec, pause annotation and identity alone, such
 // as the operator's own status write, queues nothing); worker threads run Reconciler::Reconcile on
-// them, back off per key on errors and re-queue what asked for a later look; every `resync` all
-// known CRs are queued again. With leader election only the holder of a coordination.k8s.io Lease
-// reconciles (informers run on every replica, so a new leader starts warm); a leader that cannot
-// renew within the lease duration stops and Run() returns an error (the process exits and is
-// restarted); one that stops cleanly releases the lease so a standby takes over without waiting for
-// it to expire.
+// them, back off per key on errors and re-queue what asked for a later look (a failure that repeats
+// is logged once, at its first occurrence and when it changes, and the recovery once); every
+// `resync` all known CRs are queued again. With leader election only the holder of a
+// coordination.k8s.io Lease reconciles (informers run on every replica, so a new leader starts
+// warm); a leader that cannot renew within the lease duration stops and Run() returns an error (the
+// process exits and is restarted); one that stops cleanly releases the lease so a standby takes
+// over without waiting for it to expire.
 //
 // Run() blocks until `stop`; the accessors are thread-safe and may be called while it runs.
 #pragma once
@@ -85,6 +86,11 @@ class Controller {
   void EnqueueAll();
   Result<bool> TryLead();
   void ReleaseLease();
+  // Log de-duplication for retried failures: true when `message` is not what was last logged
+  // for `key` (a CR key, an informer, the lease), so a persistent fault is one warning, not one
+  // per retry; ClearLogged() forgets the key and says whether a failure had been logged.
+  bool FirstLog(const std::string& key, const std::string& message);
+  bool ClearLogged(const std::string& key);
 
   kube::Client& client_;
   ControllerOptions options_;
@@ -98,6 +104,8 @@ class Controller {
   std::map<std::string, std::string> known_;  // CR key -> Fingerprint() of what was seen
   std::vector<std::unique_ptr<Informer>> informers_;
   std::string terminal_error_;
+  std::mutex log_mu_;
+  std::map<std::string, std::string> logged_;  // key -> last failure logged
 };
 
 }  // namespace cpa::op

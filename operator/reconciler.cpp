@@ -88,11 +88,28 @@ void Reconciler::Event(const Context& ctx, std::string_view type, std::string_vi
   counters_.events.fetch_add(1);
 }
 
+bool Reconciler::NewReconcileError(const std::string& key, const std::string& message) {
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = last_error_.try_emplace(key, message);
+  if (inserted) return true;
+  if (it->second == message) return false;
+  it->second = message;
+  return true;
+}
+
+void Reconciler::ForgetReconcileError(const std::string& key) {
+  std::lock_guard lock(mu_);
+  last_error_.erase(key);
+}
+
 Result<ReconcileResult> Reconciler::Reconcile(const std::string& ns, const std::string& name) {
   counters_.reconciles.fetch_add(1);
   auto cr = client_.Get(kCpaApiVersion, kCpaKind, ns, name);
   if (!cr) {
-    if (cr.error().code == ErrorCode::kNotFound) return ReconcileResult{};  // children are GC'd
+    if (cr.error().code == ErrorCode::kNotFound) {  // children are GC'd
+      ForgetReconcileError(Key(ns, name));
+      return ReconcileResult{};
+    }
     counters_.errors.fetch_add(1);
     return std::unexpected(cr.error().WithContext(fmt::format("get {} {}/{}", kCpaKind, ns, name)));
   }
@@ -117,17 +134,23 @@ Result<ReconcileResult> Reconciler::Reconcile(const std::string& ns, const std::
       counters_.errors.fetch_add(1);
       return std::unexpected(written.error());
     }
+    ForgetReconcileError(Key(ns, name));
     return std::move(ctx.result);
   }
   ctx.cpa = std::move(*parsed);
 
+  bool status_failed = false;
   auto fail = [&](const Error& error) -> Result<ReconcileResult> {
     counters_.errors.fetch_add(1);
     if (error.code != ErrorCode::kConflict && error.code != ErrorCode::kAlreadyExists) {
-      // Report it (best effort: the API may be failing for these writes too).
+      // Report it (best effort: the API may be failing for these writes too). A retry that
+      // fails the same way records no further Event, and a failed status write is not tried
+      // again at once.
       ctx.error = error.message;
-      Event(ctx, "Warning", "ReconcileError", "Reconcile", error.message);
-      (void)WriteStatus(ctx, *cr);
+      if (NewReconcileError(Key(ns, name), error.message)) {
+        Event(ctx, "Warning", "ReconcileError", "Reconcile", error.message);
+      }
+      if (!status_failed) (void)WriteStatus(ctx, *cr);
     }
     return std::unexpected(error);
   };
@@ -155,7 +178,11 @@ Result<ReconcileResult> Reconciler::Reconcile(const std::string& ns, const std::
   if (ctx.cpa.paused_replicas) {
     if (auto held = HoldTarget(ctx); !held) return fail(held.error());
   }
-  if (auto written = WriteStatus(ctx, *cr); !written) return fail(written.error());
+  if (auto written = WriteStatus(ctx, *cr); !written) {
+    status_failed = true;
+    return fail(written.error());
+  }
+  ForgetReconcileError(Key(ns, name));
   if (!ctx.waiting.empty() || !ctx.blocked.empty() || ctx.cpa.paused_replicas) {
     ctx.result.outcome = ReconcileResult::Outcome::kRequeue;
     ctx.result.requeue_after = options_.wait_requeue;

@@ -6,13 +6,16 @@
 //
 // Outcomes: an invalid spec is terminal (reported in status and an Event, not retried); waiting
 // for an adopted object or a paused target asks for a later look (requeue_after); API failures
-// are returned as errors for the caller to retry with backoff.
+// are returned as errors for the caller to retry with backoff; each is reported in the status
+// (Provisioned=False, ReconcileError) and as a Warning Event, once until the error changes or a
+// reconcile succeeds.
 // Thread-safe: reconciles of different keys may run concurrently on one Reconciler.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -75,6 +78,9 @@ class Reconciler {
   Status WriteStatus(Context& ctx, const JsonValue& cr);
   void Event(const Context& ctx, std::string_view type, std::string_view reason,
              std::string_view action, std::string_view note);
+  // True when `message` is not the error last reported for `key` (and remembers it).
+  bool NewReconcileError(const std::string& key, const std::string& message);
+  void ForgetReconcileError(const std::string& key);
 
   kube::Client& client_;
   Clock& clock_;
@@ -82,6 +88,7 @@ class Reconciler {
   ReconcilerCounters counters_;
   std::mutex mu_;
   std::set<std::string> legacy_checked_;  // keys whose original-operator Pods were looked for
+  std::map<std::string, std::string> last_error_;  // key -> the ReconcileError last recorded
 };
 
 }  // namespace cpa::op

@@ -26,6 +26,20 @@ engine::GatherPlan PlanOf(const HpaOptions& options) {
   return plan;
 }
 
+void LogNoDecision(std::string_view evaluator, const Proposal& proposal,
+                   const std::vector<engine::GatheredMetric>& metrics, const std::string& reason) {
+  bool unlogged = false;
+  for (size_t i = 0; i < proposal.metrics.size(); ++i) {
+    const bool read = i >= metrics.size() || !metrics[i].error;
+    if (!proposal.metrics[i].replicas && read) unlogged = true;
+  }
+  if (unlogged) {
+    log::Warning("{}: {}", evaluator, reason);
+  } else {
+    log::V(1, "{}: {}", evaluator, reason);
+  }
+}
+
 Result<HpaDecision> EvaluateHpa(const HpaOptions& options, const engine::TargetState& target,
                                 const std::vector<engine::GatheredMetric>& metrics, TimePoint now,
                                 HpaHistory& history, bool record) {
@@ -153,7 +167,7 @@ engine::EvaluatorOutput ToEvaluatorOutput(const HpaDecision& d, std::shared_ptr<
     for (const auto& m : d.proposal->metrics) {
       if (m.replicas) out.metrics.push_back({m.name, CurrentText(m)});
     }
-    if (d.proposal->replicas < 0) log::Warning("{}: {}", name, d.reason);
+    if (d.proposal->replicas < 0) LogNoDecision(name, *d.proposal, input.metrics, d.reason);
   }
   if (input.record) {
     if (auto s = history.AddAudit(input.now, ToJson(*audit)); !s) {

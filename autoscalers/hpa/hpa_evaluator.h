@@ -76,6 +76,14 @@ class HpaEvaluator final : public engine::Evaluator {
 // The GatherPlan of a set of options (the phpa reuses it).
 engine::GatherPlan PlanOf(const HpaOptions& options);
 
+// Logs why a run made no decision (a proposal of -1): a warning when an invalid metric's cause is
+// not in the log yet, else at verbosity 1 only. The engine already logs (as a warning) every
+// metric it could not read (GatheredMetric::error), so a metrics API outage is one line per run;
+// a metric that was read but could not be used (no samples of the pods, a missing request) is
+// known only to the proposal. `evaluator` prefixes the line ("hpa", "phpa").
+void LogNoDecision(std::string_view evaluator, const Proposal& proposal,
+                   const std::vector<engine::GatheredMetric>& metrics, const std::string& reason);
+
 // Registers the `hpa` method type (config::RegisterMethodType). The cli/ composition root calls
 // it once before loading any config; a second call is an error.
 Status RegisterHpaMethodType();

@@ -99,12 +99,21 @@ Result<PhpaDecision> EvaluatePhpa(const PhpaEvaluatorOptions& options, Predictor
     return out;
   }
   const int hpa_replicas = std::max(0, d.proposal->replicas);
-  const double learned = options.phpa.learn == LearnSource::kLoad
-                             ? LoadReplicas(*d.proposal, target)
-                             : static_cast<double>(hpa_replicas);
+  // Some metric is invalid but the others allow a decision: the HPA's rule is that such a run
+  // may scale up but never down (a metric that cannot be read is not a low one). The models'
+  // combination must keep that rule, and the load measured without that metric is not learned.
+  const bool partial = d.proposal->invalid > 0;
+  std::optional<double> learned;
+  if (!partial) {
+    learned = options.phpa.learn == LearnSource::kLoad ? LoadReplicas(*d.proposal, target)
+                                                       : static_cast<double>(hpa_replicas);
+  }
   out.audit = predictor.Run(now, hpa_replicas, learned, !record);
-  const int desired = out.audit->decision;
-  if (desired > current) {
+  int desired = out.audit->decision;
+  if (partial && desired < current) {
+    desired = current;
+    d.reason = "no scale-down while a metric is invalid: " + d.proposal->error;
+  } else if (desired > current) {
     d.reason = desired > hpa_replicas ? "a prediction above the HPA's proposal"
                                       : d.proposal->metric + " above target";
   } else if (desired < current) {

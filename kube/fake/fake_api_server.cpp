@@ -1,7 +1,14 @@
 #include "kube/fake/fake_api_server.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <httplib.h>
 
@@ -92,6 +99,10 @@ class FakeApiServerRoutes {
   void Handle(const httplib::Request& req, httplib::Response& res);
 
  private:
+  void Serve(const httplib::Request& req, httplib::Response& res);
+  void ApplyFault(const FakeApiServer::Fault& fault, const httplib::Request& req,
+                  httplib::Response& res);
+  static void CloseConnection(const httplib::Request& req);
   void HandleResource(const httplib::Request& req, httplib::Response& res, const std::string& group,
                       const std::string& version, const std::vector<std::string>& rest);
   void HandleWatch(const httplib::Request& req, httplib::Response& res, const ResourceType& type,
@@ -110,6 +121,7 @@ void FakeApiServerRoutes::Handle(const httplib::Request& req, httplib::Response&
   {
     std::lock_guard lock(s_->mu_);
     ++s_->requests_by_method_[req.method];
+    ++s_->requests_by_path_[{req.method, req.path}];
   }
   if (!s_->options_.token.empty()) {
     if (req.get_header_value("Authorization") != "Bearer " + s_->options_.token) {
@@ -119,11 +131,108 @@ void FakeApiServerRoutes::Handle(const httplib::Request& req, httplib::Response&
       return;
     }
   }
-  if (auto injected = s_->TakeInjection(req.method, req.path)) {
-    res.status = injected->status;
-    res.set_content(injected->body, injected->content_type.c_str());
+  auto fault = s_->TakeFault(req.method, req.path,
+                             [&](const std::string& name) { return req.has_param(name); });
+  if (!fault) return Serve(req, res);
+  s_->faults_served_.fetch_add(1);
+  using Kind = FakeApiServer::Fault::Kind;
+  if (fault->kind == Kind::kDelay) {
+    // Interruptible, so Stop() is not held up by a long delay.
+    const auto until = std::chrono::steady_clock::now() + fault->delay;
+    while (!s_->stopping_.load() && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return Serve(req, res);
+  }
+  if (fault->after_effect || fault->kind == Kind::kTruncate || fault->kind == Kind::kTrickle) {
+    Serve(req, res);
+  }
+  ApplyFault(*fault, req, res);
+}
+
+void FakeApiServerRoutes::ApplyFault(const FakeApiServer::Fault& fault, const httplib::Request& req,
+                                     httplib::Response& res) {
+  using Kind = FakeApiServer::Fault::Kind;
+  if (fault.kind == Kind::kTruncate && !res.body.empty()) {
+    // Content-Length announces the whole body; the provider sends a prefix and fails, which
+    // makes the server close the connection.
+    auto body = std::make_shared<std::string>(std::move(res.body));
+    const size_t keep = std::min(fault.truncate_to, body->size() - 1);
+    res.body.clear();
+    std::string content_type = res.get_header_value("Content-Type");
+    res.headers.erase("Content-Type");
+    res.set_content_provider(body->size(), content_type.empty() ? "application/json" : content_type,
+                             [body, keep](size_t offset, size_t, httplib::DataSink& sink) {
+                               if (offset < keep) sink.write(body->data() + offset, keep - offset);
+                               return false;
+                             });
     return;
   }
+  if (fault.kind == Kind::kTrickle && !res.body.empty()) {
+    auto body = std::make_shared<std::string>(std::move(res.body));
+    res.body.clear();
+    std::string content_type = res.get_header_value("Content-Type");
+    res.headers.erase("Content-Type");
+    FakeApiServer* server = s_;
+    const size_t step = std::max<size_t>(1, fault.trickle_bytes);
+    const auto delay = fault.delay;
+    res.set_content_provider(
+        body->size(), content_type.empty() ? "application/json" : content_type,
+        [body, step, delay, server](size_t offset, size_t, httplib::DataSink& sink) {
+          const auto until = std::chrono::steady_clock::now() + delay;
+          while (std::chrono::steady_clock::now() < until) {
+            if (server->stopping_.load()) return false;
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+          }
+          return sink.write(body->data() + offset, std::min(step, body->size() - offset));
+        });
+    return;
+  }
+  if (fault.kind == Kind::kReset || fault.kind == Kind::kTruncate ||
+      fault.kind == Kind::kTrickle) {  // (an empty body: reset)
+    CloseConnection(req);
+    res.status = 500;
+    res.body.clear();
+    return;
+  }
+  res.headers.clear();
+  res.status = fault.status;
+  res.set_content(fault.body, fault.content_type.c_str());
+  for (const auto& [name, value] : fault.headers) res.set_header(name.c_str(), value);
+}
+
+// The server side of this request's connection: the socket whose local and peer ports are the
+// request's. Shutting it down makes the client read EOF before any reply; httplib's own write of
+// the response afterwards fails quietly and it closes the socket as usual.
+void FakeApiServerRoutes::CloseConnection(const httplib::Request& req) {
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    int fd = -1;
+    if (std::from_chars(name.data(), name.data() + name.size(), fd).ec != std::errc()) continue;
+    struct stat st {};
+    if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
+    sockaddr_storage local{}, peer{};
+    socklen_t local_len = sizeof(local), peer_len = sizeof(peer);
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0 ||
+        getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) {
+      continue;
+    }
+    auto port_of = [](const sockaddr_storage& a) {
+      if (a.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port);
+      if (a.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6&>(a).sin6_port);
+      return uint16_t{0};
+    };
+    if (port_of(local) != req.local_port || port_of(peer) != req.remote_port) continue;
+    linger no_linger{1, 0};  // the close httplib does later sends RST
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &no_linger, sizeof(no_linger));
+    shutdown(fd, SHUT_RDWR);
+    return;
+  }
+}
+
+void FakeApiServerRoutes::Serve(const httplib::Request& req, httplib::Response& res) {
   if (req.path.find("//") != std::string::npos) return SendFailure(res, NotFoundResource());
   const std::vector<std::string> segs = SplitPath(req.path);
   if (segs.empty()) return SendFailure(res, NotFoundResource());
@@ -288,12 +397,14 @@ void FakeApiServerRoutes::HandleWatch(const httplib::Request& req, httplib::Resp
     bool bookmarks = false;
     std::chrono::steady_clock::time_point deadline;
     std::chrono::steady_clock::time_point last_write;
+    int64_t epoch = 0;
   };
   auto state = std::make_shared<WatchState>();
   state->type = type;
   state->ns = ns;
   state->selector = std::move(*selector);
   state->from = req.get_param_value("resourceVersion");
+  state->epoch = s_->watch_epoch_.load();
   std::string bookmarks = req.get_param_value("allowWatchBookmarks");
   state->bookmarks = bookmarks == "true" || bookmarks == "1";
   int64_t timeout_seconds = 1800;
@@ -324,7 +435,7 @@ void FakeApiServerRoutes::HandleWatch(const httplib::Request& req, httplib::Resp
           line += "}\n";
           return line;
         };
-        if (server->stopping_.load()) {
+        if (server->stopping_.load() || server->watch_epoch_.load() != state->epoch) {
           sink.done();
           return true;
         }
@@ -884,12 +995,22 @@ void FakeApiServer::ClearMetrics() {
   external_metrics_.clear();
 }
 
+void FakeApiServer::InjectFault(Fault fault) {
+  std::lock_guard lock(mu_);
+  faults_.push_back(std::move(fault));
+}
+
 void FakeApiServer::InjectResponse(std::string_view method, std::string_view path_prefix,
                                    int status, std::string body, int times,
                                    std::string content_type) {
-  std::lock_guard lock(mu_);
-  injections_.push_back({std::string(method), std::string(path_prefix), std::move(body),
-                         std::move(content_type), status, times});
+  Fault fault;
+  fault.method = std::string(method);
+  fault.path = std::string(path_prefix);
+  fault.status = status;
+  fault.body = std::move(body);
+  fault.content_type = std::move(content_type);
+  fault.times = times;
+  InjectFault(std::move(fault));
 }
 
 int64_t FakeApiServer::RequestCount(std::string_view method) const {
@@ -898,25 +1019,42 @@ int64_t FakeApiServer::RequestCount(std::string_view method) const {
   return it == requests_by_method_.end() ? 0 : it->second;
 }
 
+int64_t FakeApiServer::RequestCount(std::string_view method, std::string_view path_prefix) const {
+  std::lock_guard lock(mu_);
+  int64_t n = 0;
+  for (const auto& [key, count] : requests_by_path_) {
+    if ((method == "*" || key.first == method) && key.second.starts_with(path_prefix)) n += count;
+  }
+  return n;
+}
+
 int64_t FakeApiServer::WriteCount() const {
   return RequestCount("POST") + RequestCount("PUT") + RequestCount("PATCH") +
          RequestCount("DELETE");
 }
 
-void FakeApiServer::ClearInjectedResponses() {
-  std::lock_guard lock(mu_);
-  injections_.clear();
+void FakeApiServer::EndWatches() {
+  watch_epoch_.fetch_add(1);
+  store_->WakeAll();
 }
 
-std::optional<FakeApiServer::Injection> FakeApiServer::TakeInjection(const std::string& method,
-                                                                     const std::string& path) {
+void FakeApiServer::ClearInjectedResponses() {
   std::lock_guard lock(mu_);
-  for (auto it = injections_.begin(); it != injections_.end(); ++it) {
-    if ((it->method == "*" || it->method == method) && path.rfind(it->path_prefix, 0) == 0) {
-      Injection out = *it;
-      if (it->times > 0 && --it->times == 0) injections_.erase(it);
-      return out;
-    }
+  faults_.clear();
+}
+
+std::optional<FakeApiServer::Fault> FakeApiServer::TakeFault(
+    const std::string& method, const std::string& path,
+    const std::function<bool(const std::string&)>& has_param) {
+  std::lock_guard lock(mu_);
+  for (auto it = faults_.begin(); it != faults_.end(); ++it) {
+    if (it->method != "*" && it->method != method) continue;
+    if (it->exact ? path != it->path : !path.starts_with(it->path)) continue;
+    if (!it->with_param.empty() && !has_param(it->with_param)) continue;
+    if (!it->without_param.empty() && has_param(it->without_param)) continue;
+    Fault out = *it;
+    if (it->times > 0 && --it->times == 0) faults_.erase(it);
+    return out;
   }
   return std::nullopt;
 }

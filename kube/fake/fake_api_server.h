@@ -6,6 +6,9 @@
 // metrics APIs (metrics.k8s.io, custom.metrics.k8s.io, external.metrics.k8s.io) whose values
 // the owner sets through this class. Semantics: see object_store.h. Optional bearer-token auth
 // (401 on a wrong token) and TLS with optional client-certificate verification (mTLS).
+// Fault injection for tests (InjectFault): an error status with any body and headers, a
+// connection closed without a reply, a delayed answer, a truncated body, each before or after
+// the request takes effect, on the requests a method, path and query parameter select.
 //
 // Lifetime: Start() binds 127.0.0.1 on an ephemeral port and serves on a background thread;
 // Stop() (or the destructor) ends open watches and joins it. All methods are thread-safe.
@@ -13,6 +16,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -115,25 +119,62 @@ class FakeApiServer {
   void ClearMetrics();
 
   // --- fault injection (tests) -----------------------------------------------------------------
+  // What a matching request gets instead of its real answer (or, with `after_effect`, after the
+  // request was served for real). Faults are tried in the order injected; the first that matches
+  // is used and counts one of its `times`.
+  struct Fault {
+    enum class Kind {
+      kStatus,    // `status` with `body` and `headers` (e.g. {"Retry-After", "3"})
+      kReset,     // the connection is closed without a reply (the client reads EOF)
+      kDelay,     // the real answer after `delay` (a client with a shorter deadline gives up)
+      kTruncate,  // the real answer's status and headers, its Content-Length, and only the first
+                  // `truncate_to` bytes of its body; then the connection is closed. The request
+                  // is always served (a write takes effect): it is the real answer cut short
+      kTrickle,   // the real answer (served for real), its body sent `trickle_bytes` at a time
+                  // every `delay`: each read is quick, only a total deadline ends the call
+    };
+    Kind kind = Kind::kStatus;
+    std::string method = "*";   // "GET", "POST", ... or "*"
+    std::string path;           // a prefix of the request path (without the query)
+    bool exact = false;         // the request path must equal `path`
+    std::string with_param;     // when set, only requests carrying this query parameter ("watch")
+    std::string without_param;  // when set, only requests without it
+    int status = 500;
+    std::string body;
+    std::string content_type = "application/json";
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::chrono::milliseconds delay{0};
+    size_t truncate_to = 16;
+    size_t trickle_bytes = 1;
+    // kStatus, kReset: serve the request for real first (a write takes effect), then answer with
+    // the fault, so the client cannot tell whether its write landed.
+    bool after_effect = false;
+    int times = 1;  // < 0: until cleared
+  };
+  void InjectFault(Fault fault);
   // The next `times` requests whose method matches (or "*") and whose path starts with
   // `path_prefix` get `status` with `body` instead of the real answer (times < 0: forever).
   void InjectResponse(std::string_view method, std::string_view path_prefix, int status,
                       std::string body, int times = 1,
                       std::string content_type = "application/json");
+  // Removes every fault (InjectFault and InjectResponse alike).
   void ClearInjectedResponses();
+  // Ends every open watch stream now, as an API server restart does; clients watch again (into
+  // whatever faults are injected).
+  void EndWatches();
+  // Requests a fault was applied to so far.
+  int64_t FaultsServed() const { return faults_served_.load(); }
   // Requests served so far (all methods), for tests that assert on traffic.
   int64_t RequestCount() const { return requests_.load(); }
   // Requests served so far with this HTTP method ("GET", "POST", "PUT", "PATCH", "DELETE").
   int64_t RequestCount(std::string_view method) const;
+  // Requests served so far whose method matches (or "*") and whose path starts with
+  // `path_prefix` (faulted ones included).
+  int64_t RequestCount(std::string_view method, std::string_view path_prefix) const;
   // Writes (POST, PUT, PATCH, DELETE) served so far, injected failures included.
   int64_t WriteCount() const;
 
  private:
-  struct Injection {
-    std::string method, path_prefix, body, content_type;
-    int status = 500;
-    int times = 1;
-  };
   struct MetricSeries {
     std::string ns, described_group_resource, described_name, metric, value;
     std::map<std::string, std::string> labels;
@@ -145,7 +186,8 @@ class FakeApiServer {
 
   Status LoadSeed();
   void InstallRoutes();
-  std::optional<Injection> TakeInjection(const std::string& method, const std::string& path);
+  std::optional<Fault> TakeFault(const std::string& method, const std::string& path,
+                                 const std::function<bool(const std::string&)>& has_param);
 
   FakeApiServerOptions options_;
   Clock* clock_;
@@ -155,11 +197,14 @@ class FakeApiServer {
   int port_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> requests_{0};
+  std::atomic<int64_t> faults_served_{0};
+  std::atomic<int64_t> watch_epoch_{0};  // EndWatches() ends streams started before a bump
 
   mutable std::mutex mu_;  // guards the members below
-  std::vector<Injection> injections_;
+  std::vector<Fault> faults_;
   std::map<std::string, int64_t, std::less<>> requests_by_method_;
-  std::map<std::string, PodMetrics> pod_metrics_;  // "ns/pod"
+  std::map<std::pair<std::string, std::string>, int64_t> requests_by_path_;  // method, path
+  std::map<std::string, PodMetrics> pod_metrics_;                            // "ns/pod"
   std::vector<MetricSeries> custom_metrics_;
   std::vector<MetricSeries> external_metrics_;
 

@@ -258,3 +258,222 @@ TEST(KubeFakePodStatusTest, ReadinessChangesKeepStartTimeAndUnchangedTransitions
 
 }  // namespace
 }  // namespace cpa::kube::fake
+
+// The fault hooks (InjectFault): what each kind looks like to the real client, and that the
+// server keeps serving afterwards.
+namespace cpa::kube::fake {
+namespace {
+
+using namespace std::chrono_literals;
+using Fault = FakeApiServer::Fault;
+
+class KubeFakeFaultTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server_.Start());
+    ASSERT_TRUE(server_.CreateObject(testing::kDeploymentYaml));
+    ConnectionConfig config;
+    config.server = server_.url();
+    config.request_timeout = 300ms;
+    auto client = Client::Create(config);
+    ASSERT_TRUE(client);
+    client_ = std::move(*client);
+  }
+  Result<Scale> GetScale() {
+    return client_->GetScale({"apps/v1", "Deployment", "web"}, "fixtures");
+  }
+  static constexpr const char* kScale = "/apis/apps/v1/namespaces/fixtures/deployments/web/scale";
+  FakeApiServer server_;
+  std::unique_ptr<Client> client_;
+};
+
+TEST_F(KubeFakeFaultTest, StatusFaultsCarryTheirBodyAndHeaders) {
+  Fault f;
+  f.path = kScale;
+  f.status = 429;
+  f.body = R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",)"
+           R"("message":"Too many requests, please try again later.","reason":"TooManyRequests",)"
+           R"("details":{"retryAfterSeconds":3},"code":429})";
+  f.headers = {{"Retry-After", "3"}};
+  server_.InjectFault(f);
+  httplib::Client http("127.0.0.1", server_.port());
+  auto r = http.Get(kScale);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 429);
+  EXPECT_EQ(r->get_header_value("Retry-After"), "3");
+  EXPECT_NE(r->body.find("TooManyRequests"), std::string::npos);
+  EXPECT_EQ(server_.FaultsServed(), 1);
+  auto again = http.Get(kScale);  // times = 1: served for real now
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200);
+}
+
+TEST_F(KubeFakeFaultTest, AResetClosesTheConnectionWithoutAReply) {
+  Fault f;
+  f.kind = Fault::Kind::kReset;
+  f.path = kScale;
+  f.times = -1;
+  server_.InjectFault(f);
+  httplib::Client http("127.0.0.1", server_.port());
+  auto raw = http.Get(kScale);
+  EXPECT_FALSE(raw);  // no status line at all
+  auto scale = GetScale();
+  ASSERT_FALSE(scale);
+  // httplib reports EOF and a read timeout alike (Error::Read): either way a retryable error.
+  EXPECT_TRUE(scale.error().Retryable()) << scale.error().ToString();
+  server_.ClearInjectedResponses();
+  auto after = GetScale();
+  ASSERT_TRUE(after) << after.error().ToString();
+  EXPECT_EQ(after->replicas, 2);
+}
+
+TEST_F(KubeFakeFaultTest, ADelayBeyondTheClientsDeadlineIsADeadlineError) {
+  Fault f;
+  f.kind = Fault::Kind::kDelay;
+  f.path = kScale;
+  f.delay = 600ms;
+  f.times = 4;
+  server_.InjectFault(f);
+  // One cause, one message (a log that deduplicates by message relies on it): httplib's read
+  // timeout and the transport's watchdog race for the same deadline.
+  for (int i = 0; i < 4; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    auto scale = GetScale();
+    ASSERT_FALSE(scale);
+    EXPECT_EQ(scale.error().code, ErrorCode::kDeadlineExceeded) << scale.error().ToString();
+    EXPECT_NE(scale.error().message.find("no complete response within 300 ms"), std::string::npos)
+        << scale.error().message;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 550ms);
+  }
+  auto after = GetScale();
+  ASSERT_TRUE(after) << after.error().ToString();
+}
+
+TEST_F(KubeFakeFaultTest, ATruncatedBodyIsAnErrorNotAShortAnswer) {
+  Fault f;
+  f.kind = Fault::Kind::kTruncate;
+  f.path = kScale;
+  f.truncate_to = 20;
+  server_.InjectFault(f);
+  httplib::Client http("127.0.0.1", server_.port());
+  auto raw = http.Get(kScale);
+  EXPECT_FALSE(raw);  // Content-Length promised more than arrived
+  f.times = 2;        // the client repeats a GET once when its pooled connection fails
+  server_.InjectFault(f);
+  auto scale = GetScale();
+  ASSERT_FALSE(scale);
+  EXPECT_TRUE(scale.error().Retryable()) << scale.error().ToString();
+}
+
+TEST_F(KubeFakeFaultTest, ATrickledBodyEndsAtTheDeadline) {
+  Fault f;
+  f.kind = Fault::Kind::kTrickle;
+  f.path = kScale;
+  f.delay = 20ms;  // ~350 bytes at one per 20 ms: 7 s, each read far inside the read timeout
+  f.times = 2;
+  server_.InjectFault(f);
+  const auto start = std::chrono::steady_clock::now();
+  auto scale = GetScale();
+  ASSERT_FALSE(scale) << "the whole trickled body arrived";
+  EXPECT_EQ(scale.error().code, ErrorCode::kDeadlineExceeded) << scale.error().ToString();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  server_.ClearInjectedResponses();
+  auto after = GetScale();
+  ASSERT_TRUE(after) << after.error().ToString();
+  // A trickle within the deadline is a whole answer.
+  f.delay = 1ms;
+  f.trickle_bytes = 64;
+  f.times = 1;
+  server_.InjectFault(f);
+  auto slow_but_whole = GetScale();
+  ASSERT_TRUE(slow_but_whole) << slow_but_whole.error().ToString();
+  EXPECT_EQ(slow_but_whole->replicas, 2);
+}
+
+TEST_F(KubeFakeFaultTest, AfterEffectFaultsApplyTheWriteAndLoseTheReply) {
+  for (Fault::Kind kind : {Fault::Kind::kStatus, Fault::Kind::kReset, Fault::Kind::kTruncate}) {
+    Fault f;
+    f.kind = kind;
+    f.method = "PATCH";
+    f.path = kScale;
+    f.after_effect = true;
+    f.status = 503;
+    server_.InjectFault(f);
+    const int want = 3 + static_cast<int>(kind);
+    auto patched = client_->PatchScaleReplicas({"apps/v1", "Deployment", "web"}, "fixtures", want);
+    EXPECT_FALSE(patched) << static_cast<int>(kind);
+    auto scale = GetScale();
+    ASSERT_TRUE(scale);
+    EXPECT_EQ(scale->replicas, want) << "the write did not take effect";
+  }
+}
+
+TEST_F(KubeFakeFaultTest, FaultsSelectByMethodExactPathAndQueryParameter) {
+  const std::string object = "/apis/apps/v1/namespaces/fixtures/deployments/web";
+  const std::string collection = "/apis/apps/v1/namespaces/fixtures/deployments";
+  Fault exact;
+  exact.path = object;
+  exact.exact = true;
+  exact.status = 500;
+  exact.times = -1;
+  server_.InjectFault(exact);
+  Fault watch_only;
+  watch_only.path = collection;
+  watch_only.exact = true;
+  watch_only.with_param = "watch";
+  watch_only.status = 503;
+  watch_only.times = -1;
+  server_.InjectFault(watch_only);
+  httplib::Client http("127.0.0.1", server_.port());
+  EXPECT_EQ(http.Get(object)->status, 500);
+  EXPECT_EQ(http.Get(kScale)->status, 200);  // a longer path: not exact
+  EXPECT_EQ(http.Get(collection)->status, 200);
+  EXPECT_EQ(http.Get(collection + "?watch=true")->status, 503);
+  EXPECT_EQ(server_.RequestCount("GET", object), 2);  // the object and its scale (a prefix)
+  EXPECT_EQ(server_.RequestCount("GET", kScale), 1);
+  EXPECT_EQ(server_.RequestCount("PATCH", kScale), 0);
+  EXPECT_EQ(server_.RequestCount("*", collection), 4);
+  EXPECT_EQ(server_.FaultsServed(), 2);
+}
+
+}  // namespace
+}  // namespace cpa::kube::fake
+
+namespace cpa::kube::fake {
+namespace {
+
+// EndWatches(): an open watch ends as on an API server restart (the client's Watch returns and
+// would watch again from where it stopped).
+TEST(KubeFakeEndWatchesTest, OpenWatchesEndAndNewOnesWork) {
+  FakeApiServer server;
+  ASSERT_TRUE(server.Start());
+  auto client = testing::ClientFor(server);
+  std::atomic<bool> ended{false};
+  std::thread watcher([&] {
+    auto rv = client->Watch("v1", "Pod", "default", {}, [](WatchEvent&&) { return true; });
+    EXPECT_TRUE(rv) << rv.error().ToString();
+    ended = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(ended.load());
+  server.EndWatches();
+  for (int i = 0; i < 300 && !ended.load(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(ended.load()) << "the watch did not end";
+  watcher.join();
+  int events = 0;
+  WatchOptions options;
+  std::thread again([&] {
+    (void)client->Watch("v1", "Pod", "default", options, [&](WatchEvent&&) {
+      ++events;
+      return false;
+    });
+  });
+  ASSERT_TRUE(server.AddPod("default", "p", {{"app", "web"}}));
+  again.join();
+  EXPECT_EQ(events, 1);
+}
+
+}  // namespace
+}  // namespace cpa::kube::fake

@@ -112,5 +112,90 @@ TEST_F(OperatorProcessTest, WithoutTheCrdItExitsWithAnError) {
   EXPECT_NE(p.Output().find("CustomPodAutoscaler"), std::string::npos) << p.Output();
 }
 
+// Fault injection (issue 14), end to end: the real `cpa operator` against kube/fake's fault
+// hooks. A persistent write fault is retried within the documented backoff (100 ms doubling:
+// not a hot loop) and logged once; informer LIST/WATCH connections cut for a while are survived;
+// the process keeps running, holds no more descriptors afterwards, and converges once the
+// faults clear.
+TEST_F(OperatorProcessTest, ApiServerFaultsAreRetriedWithBackoffLoggedOnceAndRecovered) {
+  using Fault = kube::fake::FakeApiServer::Fault;
+  auto& server = cluster_.server();
+  const std::string deployments = "/apis/apps/v1/namespaces/default/deployments";
+  Fault f;
+  f.method = "POST";
+  f.path = deployments;
+  f.exact = true;
+  f.status = 500;
+  f.body =
+      R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Internal error occurred: etcdserver: request timed out","reason":"InternalError","code":500})";
+  f.times = -1;
+  server.InjectFault(f);
+  cluster_.CreateCpa(testing::CpaYaml("one"));
+  Process p = Start();
+  ASSERT_TRUE(Eventually([&] {
+    return p.Output().find("reconcile default/one") != std::string::npos;
+  })) << p.Output();
+  auto fds_at_rest = [&] {
+    int fewest = 1 << 20;
+    for (int i = 0; i < 20; ++i) {
+      fewest = std::min(fewest, testing_support::CountOpenFds(p.pid()));
+      std::this_thread::sleep_for(5ms);
+    }
+    return fewest;
+  };
+  const int fds_before = fds_at_rest();
+  const int64_t posts_before = server.RequestCount("POST", deployments);
+  const int64_t requests_before = server.RequestCount();
+  const auto window = 2s;
+  std::this_thread::sleep_for(window);
+  const int64_t posts = server.RequestCount("POST", deployments) - posts_before;
+  const int64_t requests = server.RequestCount() - requests_before;
+  // Retries after the first failure at 0.1, 0.3, 0.7 and 1.5 s, plus one immediate look for
+  // each child the first attempt created (ServiceAccount, Role, RoleBinding).
+  EXPECT_LE(posts, 4 + 3) << "a hot loop";
+  EXPECT_GE(posts, 1) << "not retried";
+  RecordProperty("posts_in_2s", static_cast<int>(posts));
+  RecordProperty("requests_in_2s", static_cast<int>(requests));
+  EXPECT_TRUE(p.Running()) << p.Output();
+  EXPECT_EQ(testing_support::CountLinesWith(p.Output(), "WARN operator: reconcile default/one"), 1)
+      << p.Output();
+
+  server.ClearInjectedResponses();
+  ASSERT_TRUE(Eventually([&] {
+    return ConditionOf(cluster_.Cpa("one"), "Ready").status == "True";
+  })) << p.Output();
+  EXPECT_NE(p.Output().find("reconcile default/one succeeded after"), std::string::npos);
+
+  // The API server "restarts": every open watch ends, and every CustomPodAutoscaler WATCH and
+  // LIST connection is cut for a while; a CR created meanwhile is provisioned once they work
+  // again.
+  Fault cut;
+  cut.path = "/apis/custompodautoscaler.com/v1/custompodautoscalers";
+  cut.kind = Fault::Kind::kReset;
+  cut.times = -1;
+  server.InjectFault(cut);
+  const int64_t cut_before = server.FaultsServed();
+  server.EndWatches();
+  ASSERT_TRUE(Eventually([&] { return server.FaultsServed() >= cut_before + 2; })) << p.Output();
+  cluster_.CreateCpa(testing::CpaYaml("two"));
+  std::this_thread::sleep_for(1s);
+  EXPECT_TRUE(p.Running()) << p.Output();
+  server.ClearInjectedResponses();
+  ASSERT_TRUE(Eventually([&] {
+    return ConditionOf(cluster_.Cpa("two"), "Ready").status == "True";
+  })) << p.Output();
+  const int fds_after = fds_at_rest();
+  EXPECT_LE(fds_after, fds_before + 1) << "descriptors grew: " << fds_before << " -> " << fds_after;
+  RecordProperty("fds_before", fds_before);
+  RecordProperty("fds_after", fds_after);
+  // A cut connection surfaces as a failed read or write of the request: one warning for each.
+  const int informer_warnings =
+      testing_support::CountLinesWith(p.Output(), "WARN operator: CustomPodAutoscaler informer");
+  EXPECT_GE(informer_warnings, 1) << p.Output();
+  EXPECT_LE(informer_warnings, 2) << p.Output();
+  p.Signal(SIGTERM);
+  EXPECT_EQ(p.Wait(20s), 0) << p.Output();
+}
+
 }  // namespace
 }  // namespace cpa::op

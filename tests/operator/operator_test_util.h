@@ -64,9 +64,9 @@ inline std::string CpaYaml(const std::string& name, const std::string& extra_spe
 
 class FakeCluster {
  public:
-  FakeCluster() {
+  explicit FakeCluster(int threads = 64) {
     kube::fake::FakeApiServerOptions options;
-    options.threads = 64;
+    options.threads = threads;
     server_ = std::make_unique<kube::fake::FakeApiServer>(options);
     auto started = server_->Start();
     EXPECT_TRUE(started.has_value()) << (started ? "" : started.error().ToString());
