@@ -1,6 +1,7 @@
 #include "engine/config/config_loader.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -266,7 +267,8 @@ evaluate: {type: shell, shell: {entrypoint: /bin/cat}}
 }
 
 TEST(ConfigLoader, PathFromFlagThenEnvThenDefault) {
-  auto dir = std::filesystem::temp_directory_path() / "cpa-config-test";
+  auto dir =
+      std::filesystem::temp_directory_path() / ("cpa-config-test-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   auto a = dir / "a.yaml";
   auto b = dir / "b.yaml";
@@ -320,7 +322,8 @@ TEST(ConfigLoader, LogVerbosityAboveFourIsClampedWithWarning) {
 }
 
 TEST(ConfigLoader, HttpsWithReadableFilesIsValid) {
-  auto cert = std::filesystem::temp_directory_path() / "cpa-test-cert.pem";
+  auto cert = std::filesystem::temp_directory_path() /
+              ("cpa-test-cert-" + std::to_string(getpid()) + ".pem");
   std::ofstream(cert) << "not checked here";
   auto loaded =
       MustLoad(std::string(kMinimal) + "apiConfig: {useHTTPS: true, certFile: " + cert.string() +

@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -197,7 +198,7 @@ TEST(EngineHttpMethod, OversizedResponseIsAnError) {
 
 // TLS with a CA made for the test: the method trusts it through caCert.
 TEST(EngineHttpMethod, HttpsWithTestCa) {
-  auto dir = std::filesystem::temp_directory_path() / "cpa-http-tls";
+  auto dir = std::filesystem::temp_directory_path() / ("cpa-http-tls-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   std::string d = dir.string();
   std::string cmd = fmt::format(

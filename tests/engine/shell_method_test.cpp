@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -88,13 +89,16 @@ TEST(EngineShellMethod, MissingEntrypointIsAClearError) {
 }
 
 TEST(EngineShellMethod, TimeoutKillsTheWholeProcessGroup) {
-  auto pid_file = std::filesystem::temp_directory_path() / "cpa-hang-grandchild.pid";
+  auto pid_file = std::filesystem::temp_directory_path() /
+                  ("cpa-hang-grandchild-" + std::to_string(getpid()) + ".pid");
   std::filesystem::remove(pid_file);
-  auto m = Make(Logic("hang.sh"), {pid_file.string()}, 300);
+  // 1 s: long enough for a loaded machine to start the grandchild and record it before the kill.
+  auto m = Make(Logic("hang.sh"), {pid_file.string()}, 1000);
   auto out = m.Call("{}", {});
   ASSERT_FALSE(out);
   EXPECT_EQ(out.error().code, ErrorCode::kDeadlineExceeded);
-  EXPECT_NE(out.error().message.find("timed out after 300 ms"), std::string::npos);
+  EXPECT_NE(out.error().message.find("timed out after 1000 ms"), std::string::npos)
+      << out.error().message;
   pid_t grandchild = 0;
   std::ifstream(pid_file) >> grandchild;
   ASSERT_GT(grandchild, 0);
@@ -116,7 +120,8 @@ TEST(EngineShellMethod, HugeOutputIsAnErrorNotAnOutOfMemory) {
 }
 
 TEST(EngineShellMethod, StopCancelsTheCall) {
-  auto pid_file = std::filesystem::temp_directory_path() / "cpa-stop-grandchild.pid";
+  auto pid_file = std::filesystem::temp_directory_path() /
+                  ("cpa-stop-grandchild-" + std::to_string(getpid()) + ".pid");
   auto m = Make(Logic("hang.sh"), {pid_file.string()}, 60000);
   std::stop_source stop;
   std::thread canceller([&] {
