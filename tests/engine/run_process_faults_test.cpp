@@ -404,8 +404,11 @@ TEST_F(EngineRunProcessFaults, GigabytesOfOutputFailTheRunWithBoundedMemory) {
   ASSERT_NE(port, 0) << p.Output();
   ASSERT_TRUE(WaitUntil([&] { return Replicas("web") == 4; })) << p.Output();
   const int64_t peak_before = ProcStatusKiB(p.pid(), "VmHWM");
-  SetEvaluation("web", R"({"targetReplicas": 6})");
+  // The fault first, and the new evaluation only once a run has failed: a run already past its
+  // metric stage would otherwise read the new evaluation and scale.
   SetMode("metric", "huge");
+  ASSERT_TRUE(WaitForLines(p, "failed in stage metric", 1)) << p.Output();
+  SetEvaluation("web", R"({"targetReplicas": 6})");
   ASSERT_TRUE(WaitForLines(p, "failed in stage metric", 3)) << p.Output();
   const int fds_during = CountOpenFdsAtRest(p.pid());
   ASSERT_TRUE(WaitForLines(p, "failed in stage metric", 15)) << p.Output();
@@ -448,8 +451,11 @@ TEST_F(EngineRunProcessFaults, ProcessesLeftByUserLogicEndWithTheCall) {
   const int port = ApiPort(p);
   ASSERT_NE(port, 0) << p.Output();
   ASSERT_TRUE(WaitUntil([&] { return Replicas("web") == 4; })) << p.Output();
-  SetEvaluation("web", R"({"targetReplicas": 6})");
+  // Each fault first, and the new evaluation only once a run has failed with it (a run that
+  // started in the previous mode would otherwise read the new evaluation and scale).
   SetMode("evaluate", "holds-output");
+  ASSERT_TRUE(WaitForLines(p, "failed in stage evaluate", 1)) << p.Output();
+  SetEvaluation("web", R"({"targetReplicas": 6})");
   ASSERT_TRUE(WaitForLines(p, "failed in stage evaluate", 2)) << p.Output();
   const int fds_during = CountOpenFdsAtRest(p.pid());
   ASSERT_TRUE(WaitForLines(p, "failed in stage evaluate", 4)) << p.Output();
@@ -462,10 +468,11 @@ TEST_F(EngineRunProcessFaults, ProcessesLeftByUserLogicEndWithTheCall) {
   ASSERT_TRUE(WaitUntil([&] { return Replicas("web") == 6; })) << p.Output();
   const size_t started = BackgroundPids().size();
   ASSERT_TRUE(WaitUntil([&] { return BackgroundPids().size() >= started + 10; })) << p.Output();
-  SetEvaluation("web", R"({"targetReplicas": 8})");
   SetMode("evaluate", "signal");
+  ASSERT_TRUE(WaitForLines(p, "was killed by signal 9", 1)) << p.Output();
+  SetEvaluation("web", R"({"targetReplicas": 8})");
   const int before_signal = CountLinesWith(p.Output(), "failed in stage evaluate");
-  ASSERT_TRUE(WaitForLines(p, "was killed by signal 9", 10)) << p.Output();
+  ASSERT_TRUE(WaitForLines(p, "was killed by signal 9", 11)) << p.Output();
   EXPECT_EQ(Replicas("web"), 6);
   EXPECT_GE(CountLinesWith(p.Output(), "failed in stage evaluate"), before_signal + 10);
   EXPECT_TRUE(p.Running());
