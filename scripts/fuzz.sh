@@ -10,8 +10,9 @@ build="${1:?usage: scripts/fuzz.sh BUILD_DIR [SECONDS]}"
 seconds="${2:-45}"
 # Reproducible by default (what CI runs): a fixed seed, a fresh work corpus grown from the seed
 # corpus only, and at most FUZZ_RUNS inputs per target (the table below: about 45 s each on an
-# idle machine), with SECONDS as the time cap. The same binary then runs the same inputs on any
-# machine (a loaded machine runs a prefix of them), so a clean local run means a clean CI run.
+# idle machine), with SECONDS as the time cap. Runs of the same binary then start from the same
+# inputs and mutate them the same way, so CI mostly repeats what a clean local run tried (not
+# exactly: which inputs libFuzzer keeps depends on coverage, and coverage a little on timing).
 # FUZZ_SEED=0 explores instead: a random seed, the work corpus kept from earlier runs, and
 # no input cap (only SECONDS).
 seed="${FUZZ_SEED:-1}"
