@@ -19,6 +19,7 @@
 #include "operator/names.h"
 #include "operator/reconciler.h"
 #include "tests/operator/operator_test_util.h"
+#include "tests/support/api_fault_kinds.h"
 
 namespace cpa::op {
 namespace {
@@ -63,18 +64,8 @@ enum class Call {
   kDeleteLegacyPod,
 };
 
-enum class FaultKind {
-  k500,
-  k429,
-  k503Html,
-  kReset,
-  kSlow,
-  kTruncated,
-  k404,
-  k409,
-  kReplyLost,
-  kTrickle,
-};
+using FaultKind = testing_support::ApiFaultKind;
+using testing_support::Name;
 
 struct Case {
   Scenario scenario;
@@ -160,32 +151,6 @@ CallInfo InfoOf(Call c) {
   return {};
 }
 
-std::string_view Name(FaultKind f) {
-  switch (f) {
-    case FaultKind::k500:
-      return "500";
-    case FaultKind::k429:
-      return "429_retry_after";
-    case FaultKind::k503Html:
-      return "503_html";
-    case FaultKind::kReset:
-      return "reset";
-    case FaultKind::kSlow:
-      return "slow";
-    case FaultKind::kTruncated:
-      return "truncated";
-    case FaultKind::k404:
-      return "404";
-    case FaultKind::k409:
-      return "409";
-    case FaultKind::kReplyLost:
-      return "reply_lost";
-    case FaultKind::kTrickle:
-      return "trickle";
-  }
-  return "";
-}
-
 std::string CaseName(const Case& c) {
   return fmt::format("{}_{}_{}", Name(c.scenario), InfoOf(c.call).name, Name(c.fault));
 }
@@ -233,57 +198,13 @@ Fault MakeFault(const Case& c) {
   f.method = info.method;
   f.path = info.path;
   f.exact = info.exact;
-  f.times = -1;
-  switch (c.fault) {
-    case FaultKind::k500:
-      f.status = 500;
-      f.body =
-          R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Internal error occurred: etcdserver: request timed out","reason":"InternalError","code":500})";
-      break;
-    case FaultKind::k429:
-      f.status = 429;
-      f.body =
-          R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Too many requests, please try again later.","reason":"TooManyRequests","details":{"retryAfterSeconds":2},"code":429})";
-      f.headers = {{"Retry-After", "2"}};
-      break;
-    case FaultKind::k503Html:
-      f.status = 503;
-      f.body = "<html><body><h1>503 Service Unavailable</h1></body></html>";
-      f.content_type = "text/html";
-      break;
-    case FaultKind::kReset:
-      f.kind = Fault::Kind::kReset;
-      break;
-    case FaultKind::kSlow:
-      f.kind = Fault::Kind::kDelay;
-      f.delay = kSlow;
-      break;
-    case FaultKind::kTruncated:
-      f.kind = Fault::Kind::kTruncate;
-      f.truncate_to = 30;
-      break;
-    case FaultKind::k404:
-      f.status = 404;
-      f.body =
-          R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","details":{},"code":404})";
-      break;
-    case FaultKind::k409:
-      f.status = 409;
-      f.body =
-          c.call == Call::kCreateServiceAccount || c.call == Call::kCreateRole ||
-                  c.call == Call::kCreateRoleBinding || c.call == Call::kCreateDeployment ||
-                  c.call == Call::kPostEvent
-              ? R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"object \"one\" already exists","reason":"AlreadyExists","code":409})"
-              : R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again","reason":"Conflict","code":409})";
-      break;
-    case FaultKind::kReplyLost:
-      f.kind = Fault::Kind::kReset;
-      f.after_effect = true;
-      break;
-    case FaultKind::kTrickle:
-      f.kind = Fault::Kind::kTrickle;
-      f.delay = 10ms;
-      break;
+  testing_support::SetFailure(f, c.fault, kSlow);
+  const bool create = c.call == Call::kCreateServiceAccount || c.call == Call::kCreateRole ||
+                      c.call == Call::kCreateRoleBinding || c.call == Call::kCreateDeployment ||
+                      c.call == Call::kPostEvent;
+  if (c.fault == FaultKind::k409 && create) {
+    f.body =
+        R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"object \"one\" already exists","reason":"AlreadyExists","code":409})";
   }
   return f;
 }

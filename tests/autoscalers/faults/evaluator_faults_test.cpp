@@ -32,6 +32,7 @@
 #include "kube/client.h"
 #include "kube/fake/fake_api_server.h"
 #include "store/sqlite_store.h"
+#include "tests/support/api_fault_kinds.h"
 #include "tests/support/child_process.h"
 
 namespace cpa::evaluator_faults {
@@ -60,19 +61,8 @@ enum class Call {
   kStatusPatch,
   kEverything,  // the whole API server: every request of the run (and its Events) fails
 };
-enum class FaultKind {
-  k500,
-  k429,
-  k503Html,
-  kReset,
-  kSlow,
-  kTruncated,
-  k404,
-  k409,
-  kEmptyList,
-  kReplyLost,  // a write that takes effect but whose reply never arrives
-  kTrickle,    // the answer's body a byte at a time: every read quick, the whole past the deadline
-};
+using FaultKind = testing_support::ApiFaultKind;
+using testing_support::Name;
 
 struct Case {
   Evaluator evaluator;
@@ -115,33 +105,6 @@ std::string_view Name(Call c) {
       return "status_patch";
     case Call::kEverything:
       return "everything";
-  }
-  return "";
-}
-std::string_view Name(FaultKind f) {
-  switch (f) {
-    case FaultKind::k500:
-      return "500";
-    case FaultKind::k429:
-      return "429_retry_after";
-    case FaultKind::k503Html:
-      return "503_html";
-    case FaultKind::kReset:
-      return "reset";
-    case FaultKind::kSlow:
-      return "slow";
-    case FaultKind::kTruncated:
-      return "truncated";
-    case FaultKind::k404:
-      return "404";
-    case FaultKind::k409:
-      return "409";
-    case FaultKind::kEmptyList:
-      return "empty_list";
-    case FaultKind::kReplyLost:
-      return "reply_lost";
-    case FaultKind::kTrickle:
-      return "trickle";
   }
   return "";
 }
@@ -192,15 +155,7 @@ std::vector<Case> AllCases() {
   return out;
 }
 
-const char* kStatus500 =
-    R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Internal error occurred: etcdserver: request timed out","reason":"InternalError","details":{"causes":[{"message":"etcdserver: request timed out"}]},"code":500})";
-const char* kStatus429 =
-    R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Too many requests, please try again later.","reason":"TooManyRequests","details":{"retryAfterSeconds":1},"code":429})";
-const char* kHtml503 =
-    "<html><body><h1>503 Service Unavailable</h1>No server is available to handle this "
-    "request.</body></html>";
-const char* kStatus404 =
-    R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","details":{},"code":404})";
+// A 409 on the target, as the API server words a conflict on it.
 const char* kStatus409 =
     R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Operation cannot be fulfilled on deployments.apps \"web\": the object has been modified; please apply your changes to the latest version and try again","reason":"Conflict","details":{"name":"web","group":"apps","kind":"deployments"},"code":409})";
 
@@ -283,54 +238,9 @@ std::string EmptyListFor(Metric metric) {
 
 Fault MakeFault(const Case& c) {
   Fault f = SelectorFor(c.call, c.metric);
-  f.times = -1;
-  switch (c.fault) {
-    case FaultKind::k500:
-      f.status = 500;
-      f.body = kStatus500;
-      break;
-    case FaultKind::k429:
-      f.status = 429;
-      f.body = kStatus429;
-      f.headers = {{"Retry-After", "1"}};
-      break;
-    case FaultKind::k503Html:
-      f.status = 503;
-      f.body = kHtml503;
-      f.content_type = "text/html";
-      break;
-    case FaultKind::kReset:
-      f.kind = Fault::Kind::kReset;
-      break;
-    case FaultKind::kSlow:
-      f.kind = Fault::Kind::kDelay;
-      f.delay = kSlow;
-      break;
-    case FaultKind::kTruncated:
-      f.kind = Fault::Kind::kTruncate;
-      f.truncate_to = 40;
-      break;
-    case FaultKind::k404:
-      f.status = 404;
-      f.body = kStatus404;
-      break;
-    case FaultKind::k409:
-      f.status = 409;
-      f.body = kStatus409;
-      break;
-    case FaultKind::kEmptyList:
-      f.status = 200;
-      f.body = EmptyListFor(c.metric);
-      break;
-    case FaultKind::kReplyLost:
-      f.kind = Fault::Kind::kReset;
-      f.after_effect = true;
-      break;
-    case FaultKind::kTrickle:
-      f.kind = Fault::Kind::kTrickle;
-      f.delay = 10ms;
-      break;
-  }
+  testing_support::SetFailure(f, c.fault, kSlow);
+  if (c.fault == FaultKind::k409) f.body = kStatus409;
+  if (c.fault == FaultKind::kEmptyList) f.body = EmptyListFor(c.metric);
   return f;
 }
 
